@@ -1,0 +1,1 @@
+"""The HTTP API: one module per area, thin handlers over pure decoders and the query engine."""

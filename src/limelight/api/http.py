@@ -1,0 +1,112 @@
+"""What every handler shares: auth, bounded bodies, decompression and JSON answers."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from limelight.apikeys import Scope, allows
+from limelight.exceptions import (
+    BadRequest,
+    LimelightError,
+    Overloaded,
+    PayloadTooLarge,
+    Unavailable,
+    UnsupportedMediaType,
+)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+_encode_json = msgspec.json.Encoder().encode
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(_encode_json(data), status, headers, media_type="application/json")
+
+
+def error_response(exc: LimelightError) -> Response:
+    headers = {}
+    if isinstance(exc, Overloaded | Unavailable):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    return json_response({"message": str(exc)}, exc.status, headers)
+
+
+def api_key_of(request: Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return None
+
+
+def requires(scope: Scope) -> Callable[[Endpoint], Endpoint]:
+    """401 without a known key, 403 when the key's scope does not allow `scope`."""
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            key = api_key_of(request)
+            if not key:
+                return json_response(
+                    {"message": "missing API key: send x-api-key or Authorization: Bearer"}, 401
+                )
+            granted = request.app.state.limelight.keys.check(key)
+            if granted is None:
+                return json_response({"message": "unknown or revoked API key"}, 401)
+            if not allows(granted, scope):
+                return json_response(
+                    {"message": f"this key has scope {granted.value}; {scope.value} is needed"},
+                    403,
+                )
+            try:
+                return await endpoint(request)
+            except LimelightError as exc:
+                return error_response(exc)
+
+        return guarded
+
+    return decorate
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, decompressed, refusing anything over `limit` bytes (413)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body is {declared} bytes; the limit is {limit}")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return _inflate(body, limit, gzip_wrapped=encoding != "deflate")
+    raise UnsupportedMediaType(f"content-encoding {encoding!r} is not supported; use gzip")
+
+
+def _inflate(body: bytes, limit: int, gzip_wrapped: bool) -> bytes:
+    inflater = zlib.decompressobj(wbits=31 if gzip_wrapped else 15)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise BadRequest(f"body is not valid {'gzip' if gzip_wrapped else 'deflate'}: {exc}") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"decompressed body is over the limit of {limit} bytes")
+    return out
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()

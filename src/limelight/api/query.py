@@ -1,0 +1,78 @@
+"""Reading: /api/query, /api/traces/{id}, /api/datasets, /api/keys."""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from limelight.api.http import json_response, read_body, requires
+from limelight.apikeys import Scope
+from limelight.exceptions import BadRequest, NotFound
+from limelight.query.trace import fetch_trace
+from limelight.runtime import Runtime
+from limelight.timeparse import format_ns
+
+MAX_SPEC_BYTES = 1024 * 1024
+
+
+@requires(Scope.QUERY)
+async def post_query(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    body = await read_body(request, MAX_SPEC_BYTES)
+    try:
+        spec = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"query spec is not valid JSON: {exc}") from exc
+    result = await run_in_threadpool(runtime.engine.run, spec)
+    return json_response(result)
+
+
+@requires(Scope.QUERY)
+async def get_trace(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    trace_id = request.path_params["trace_id"]
+    trace = await run_in_threadpool(fetch_trace, runtime.store, trace_id)
+    if trace is None:
+        raise NotFound(f"no events with trace id {trace_id}")
+    return json_response(trace)
+
+
+@requires(Scope.QUERY)
+async def get_datasets(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    infos = await run_in_threadpool(runtime.store.datasets)
+    return json_response({"datasets": [
+        {
+            "name": info.name,
+            "events": info.events,
+            "first": format_ns(info.first_ns) if info.first_ns is not None else None,
+            "last": format_ns(info.last_ns) if info.last_ns is not None else None,
+            "retention_days": info.retention_days,
+        }
+        for info in infos
+    ]})
+
+
+@requires(Scope.QUERY)
+async def get_keys(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    dataset = request.query_params.get("dataset")
+    if not dataset:
+        raise BadRequest("give the dataset: /api/keys?dataset=otel")
+    if dataset not in runtime.store.schemas():
+        raise NotFound(f"unknown dataset {dataset!r}")
+    keys = await run_in_threadpool(runtime.store.keys, dataset)
+    return json_response({"dataset": dataset, "keys": [
+        {"key": k.key, "type": k.type.value, "count": k.count} for k in keys
+    ]})
+
+
+routes = [
+    Route("/api/query", post_query, methods=["POST"]),
+    Route("/api/traces/{trace_id}", get_trace, methods=["GET"]),
+    Route("/api/datasets", get_datasets, methods=["GET"]),
+    Route("/api/keys", get_keys, methods=["GET"]),
+]

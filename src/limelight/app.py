@@ -1,0 +1,125 @@
+"""Wires everything: store, then query, then ingest and background work, then HTTP.
+
+Stops in reverse: the HTTP server stops taking requests, queued rows are
+committed, the database is checkpointed and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from limelight.api import apikeys as apikeys_api
+from limelight.api import events as events_api
+from limelight.api import otlp as otlp_api
+from limelight.api import query as query_api
+from limelight.api.http import json_response
+from limelight.apikeys import KeyRing, Scope
+from limelight.ingest.pipeline import IngestQueue
+from limelight.query.run import QueryEngine
+from limelight.runtime import Runtime
+from limelight.settings import Settings
+from limelight.store.duckdb import DuckDBStore
+
+log = logging.getLogger("limelight")
+
+ADMIN_KEY_FILE = "admin.key"
+DATABASE_FILE = "limelight.duckdb"
+
+
+def admin_key_path(data_dir: Path) -> Path:
+    return data_dir / ADMIN_KEY_FILE
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = DuckDBStore(
+        settings.data_dir / DATABASE_FILE,
+        max_columns=settings.max_columns,
+        default_retention_days=settings.retention_days,
+    )
+    engine = QueryEngine(store)
+    keys = KeyRing(store, settings.admin_key)
+    if keys.empty():
+        _first_keys(keys, settings.data_dir)
+    queue = IngestQueue(store, settings.queue_max_rows)
+    queue.start()
+    return Runtime(settings, store, queue, engine, keys)
+
+
+def close_runtime(runtime: Runtime) -> None:
+    runtime.queue.stop()
+    runtime.store.close()
+
+
+def _first_keys(keys: KeyRing, data_dir: Path) -> None:
+    """First start: an admin and an ingest key, printed once; the admin key kept for local CLIs."""
+    admin, _ = keys.create(Scope.ADMIN, "first admin key")
+    ingest, _ = keys.create(Scope.INGEST, "first ingest key")
+    path = admin_key_path(data_dir)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(admin + "\n")
+    print(
+        "Limelight created its first API keys (shown once):\n"
+        f"  admin  {admin}\n  ingest {ingest}\n"
+        f"The admin key is also in {path} (owner-only) for CLIs on this machine.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+async def _retention_loop(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(runtime.settings.retention_interval_s)
+        await asyncio.to_thread(enforce_retention, runtime.store)
+
+
+def enforce_retention(store: DuckDBStore) -> dict[str, int]:
+    """Delete every dataset's events older than its retention; returns rows deleted per dataset."""
+    now = time.time_ns()
+    deleted = {}
+    for name in list(store.schemas()):
+        cutoff = now - store.retention_days(name) * 86_400 * 1_000_000_000
+        try:
+            deleted[name] = store.delete_before(name, cutoff)
+        except Exception:  # one dataset's failure must not stop the others' retention
+            log.exception("retention failed for dataset %s", name)
+    return deleted
+
+
+async def healthz(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = await asyncio.to_thread(open_runtime, settings)
+        app.state.limelight = runtime
+        retention = asyncio.create_task(_retention_loop(runtime))
+        try:
+            yield
+        finally:
+            retention.cancel()
+            await asyncio.to_thread(close_runtime, runtime)
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *otlp_api.routes,
+        *events_api.routes,
+        *query_api.routes,
+        *apikeys_api.routes,
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

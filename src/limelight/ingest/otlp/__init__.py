@@ -1,0 +1,1 @@
+"""OTLP/HTTP decoders for traces, logs and metrics (protobuf and JSON)."""

@@ -1,0 +1,115 @@
+"""OTLP metrics: a row per data point in the `metrics` dataset.
+
+Gauges and sums carry `metric.value`; histograms carry count, sum, min, max and
+their buckets as JSON (`metric.bounds`, `metric.bucket_counts`); exponential
+histograms are converted to explicit bounds so both kinds are read the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
+
+from limelight.ingest.otlp.common import (
+    Decoded,
+    Target,
+    flatten,
+    namespace_for,
+    parse_request,
+    resource_context,
+)
+from limelight.model import AttrValue, Batch
+
+_TEMPORALITY = ("unspecified", "delta", "cumulative")
+_encode_json = msgspec.json.Encoder().encode
+
+
+def exponential_bounds(scale: int, offset: int, count: int) -> list[float]:
+    """Upper bounds of `count` exponential buckets starting at index `offset`."""
+    base = 2.0 ** (2.0 ** -scale)
+    return [base ** (offset + i + 1) for i in range(count)]
+
+
+def decode_metrics(body: bytes, content_type: str, target: Target) -> Decoded:
+    request = parse_request(body, content_type, ExportMetricsServiceRequest)
+    decoded = Decoded(Batch(target.dataset))
+    for resource_metrics in request.resource_metrics:
+        for scope_metrics in resource_metrics.scope_metrics:
+            base, service = resource_context(resource_metrics.resource, scope_metrics.scope)
+            namespace = namespace_for(base, service, target)
+            for metric in scope_metrics.metrics:
+                common = dict(base)
+                common["metric.type"] = metric.WhichOneof("data") or "empty"
+                if metric.unit:
+                    common["metric.unit"] = metric.unit
+                if metric.description:
+                    common["metric.description"] = metric.description
+                _decode_metric(metric, common, service, namespace, decoded)
+    return decoded
+
+
+def _decode_metric(
+    metric: Any, common: dict[str, AttrValue], service: str, namespace: str, decoded: Decoded
+) -> None:
+    kind = common["metric.type"]
+    if kind == "empty":
+        decoded.reject(f"metric {metric.name!r} has no data")
+        return
+    data = getattr(metric, str(kind))
+    if kind == "sum":
+        common["metric.temporality"] = _TEMPORALITY[data.aggregation_temporality]
+        common["metric.monotonic"] = data.is_monotonic
+    elif kind in ("histogram", "exponential_histogram"):
+        common["metric.temporality"] = _TEMPORALITY[data.aggregation_temporality]
+    for point in data.data_points:
+        attrs = dict(common)
+        flatten(point.attributes, attrs)
+        if kind in ("gauge", "sum"):
+            which = point.WhichOneof("value")
+            if which is None:
+                decoded.reject(f"metric {metric.name!r}: data point without a value")
+                continue
+            attrs["metric.value"] = float(getattr(point, which))
+        elif kind == "summary":
+            attrs["metric.count"] = float(point.count)
+            attrs["metric.sum"] = point.sum
+            for quantile in point.quantile_values:
+                attrs[f"metric.quantile.{quantile.quantile:g}"] = quantile.value
+        else:
+            _histogram_point(kind, point, attrs)
+        if point.start_time_unix_nano:
+            attrs["metric.start_time_unix_nano"] = float(point.start_time_unix_nano)
+        decoded.batch.add(point.time_unix_nano, service, namespace, "metric",
+                          name=metric.name, attrs=attrs)
+
+
+def _histogram_point(kind: object, point: Any, attrs: dict[str, AttrValue]) -> None:
+    attrs["metric.count"] = float(point.count)
+    if point.HasField("sum"):
+        attrs["metric.sum"] = point.sum
+    if point.HasField("min"):
+        attrs["metric.min"] = point.min
+    if point.HasField("max"):
+        attrs["metric.max"] = point.max
+    if kind == "histogram":
+        bounds = list(point.explicit_bounds)
+        counts = list(point.bucket_counts)
+    else:
+        attrs["metric.scale"] = float(point.scale)
+        attrs["metric.zero_count"] = float(point.zero_count)
+        negative = point.negative
+        positive = point.positive
+        neg_bounds = exponential_bounds(point.scale, negative.offset, len(negative.bucket_counts))
+        # Negative buckets mirror the positive ones: upper bound of (-b_i+1, -b_i] is -b_i.
+        bounds = [-b / (2.0 ** (2.0 ** -point.scale)) for b in reversed(neg_bounds)]
+        counts = list(reversed(negative.bucket_counts))
+        bounds.append(0.0)
+        counts.append(point.zero_count)
+        bounds += exponential_bounds(point.scale, positive.offset, len(positive.bucket_counts))
+        counts += list(positive.bucket_counts)
+    attrs["metric.bounds"] = _encode_json(bounds).decode()
+    attrs["metric.bucket_counts"] = _encode_json(counts).decode()

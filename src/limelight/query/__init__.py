@@ -1,0 +1,1 @@
+"""Query: spec -> plan -> SQL for the backend's dialect -> response."""

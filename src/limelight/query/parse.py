@@ -1,0 +1,236 @@
+"""User JSON to a QuerySpec. Every error names the field and the problem."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from limelight.exceptions import QueryError
+from limelight.query.spec import (
+    CALCULATIONS,
+    LIST_OPERATORS,
+    MAX_BUCKETS,
+    MAX_LIMIT,
+    OPERATORS,
+    UNARY_OPERATORS,
+    Calculation,
+    Filter,
+    FilterValue,
+    Needle,
+    OrderBy,
+    QuerySpec,
+)
+from limelight.timeparse import parse_duration_ns, parse_time_ns
+
+_CALCULATION = re.compile(
+    r"^\s*(?P<op>[A-Za-z_0-9]+)\s*(?:\(\s*(?P<key>[^()]*?)\s*\))?\s*(?:\s[aA][sS]\s+(?P<alias>.+?))?\s*$"
+)
+_NICE_GRANULARITIES_S = (1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+                         43200, 86400, 604800)
+_KNOWN_FIELDS = {"datasets", "calculations", "filters", "filterCombination", "groupBys",
+                 "orderBy", "limit", "offset", "needle", "from", "to", "granularity"}
+
+
+def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
+    if not isinstance(doc, dict):
+        raise QueryError("query spec must be a JSON object")
+    datasets = _string_list(doc.get("datasets", ["otel"]), "datasets")
+    if not datasets:
+        raise QueryError("datasets: name at least one dataset")
+    from_ns = _time(doc.get("from", "1h"), "from", now_ns)
+    to_ns = _time(doc.get("to", "now"), "to", now_ns)
+    if from_ns >= to_ns:
+        raise QueryError("from: must be earlier than to")
+    calculations = tuple(
+        parse_calculation(c, f"calculations[{i}]")
+        for i, c in enumerate(_list(doc.get("calculations", []), "calculations"))
+    )
+    labels = [c.label for c in calculations]
+    if len(set(labels)) != len(labels):
+        raise QueryError("calculations: two calculations have the same name; give one an alias")
+    filters = tuple(
+        parse_filter(f, f"filters[{i}]")
+        for i, f in enumerate(_list(doc.get("filters", []), "filters"))
+    )
+    combination = str(doc.get("filterCombination", "AND")).upper()
+    if combination not in ("AND", "OR"):
+        raise QueryError(f"filterCombination: {combination!r} is not AND or OR")
+    group_bys = tuple(_string_list(doc.get("groupBys", []), "groupBys"))
+    limit = _int(doc.get("limit", 100), "limit", 1, MAX_LIMIT)
+    offset = _int(doc.get("offset", 0), "offset", 0, 10_000_000)
+    order_by = _order_by(doc.get("orderBy"), labels, group_bys)
+    granularity_ns = _granularity(doc.get("granularity"), to_ns - from_ns)
+    return QuerySpec(
+        datasets=tuple(datasets),
+        from_ns=from_ns,
+        to_ns=to_ns,
+        granularity_ns=granularity_ns,
+        calculations=calculations,
+        filters=filters,
+        combination="OR" if combination == "OR" else "AND",
+        group_bys=group_bys,
+        order_by=order_by,
+        limit=limit,
+        offset=offset,
+        needle=_needle(doc.get("needle")),
+        extra={k: v for k, v in doc.items() if k not in _KNOWN_FIELDS},
+    )
+
+
+def parse_calculation(item: Any, where: str) -> Calculation:
+    if isinstance(item, dict):
+        op = str(item.get("operation", item.get("operator", ""))).upper()
+        key = item.get("key")
+        alias = item.get("alias")
+        written = f"{op}({key})" if key else op
+    elif isinstance(item, str):
+        match = _CALCULATION.match(item)
+        if not match:
+            raise QueryError(f"{where}: cannot read {item!r}; write e.g. 'P99($duration_ms) as p99'")
+        op, key, alias = match.group("op").upper(), match.group("key") or None, match.group("alias")
+        written = item.strip() if alias is None else item[: item.lower().rfind(" as ")].strip()
+    else:
+        raise QueryError(f"{where}: a calculation is a string or an object")
+    if op not in CALCULATIONS:
+        raise QueryError(
+            f"{where}: unknown calculation {op!r}; use one of {', '.join(CALCULATIONS)}"
+        )
+    if key is not None and not isinstance(key, str):
+        raise QueryError(f"{where}: key must be a string")
+    if op != "COUNT" and not key:
+        raise QueryError(f"{where}: {op} needs a key, e.g. {op}($duration_ms)")
+    return Calculation(op, key or None, str(alias).strip() if alias else written)
+
+
+def parse_filter(item: Any, where: str) -> Filter:
+    if isinstance(item, dict):
+        key = item.get("key")
+        op = str(item.get("operation", item.get("operator", ""))).upper()
+        value = item.get("value")
+        if not isinstance(key, str) or not key:
+            raise QueryError(f"{where}: key must be a non-empty string")
+    elif isinstance(item, str):
+        parts = item.strip().split(None, 2)
+        if len(parts) < 2:
+            raise QueryError(f"{where}: write 'key operator value', e.g. 'http.status_code >= 500'")
+        key, op = parts[0], parts[1].upper()
+        value = parts[2] if len(parts) == 3 else None
+        if op in LIST_OPERATORS and isinstance(value, str):
+            value = _split_list(value, where)
+    else:
+        raise QueryError(f"{where}: a filter is a string or an object")
+    if op not in OPERATORS:
+        raise QueryError(f"{where}: unknown operator {op!r}; use one of {' '.join(OPERATORS)}")
+    if op in UNARY_OPERATORS:
+        return Filter(key, op, None)
+    if value is None:
+        raise QueryError(f"{where}: {op} needs a value")
+    if op in LIST_OPERATORS:
+        if not isinstance(value, list) or not value:
+            raise QueryError(f"{where}: {op} needs a list of values, e.g. (a, b)")
+    elif isinstance(value, list | dict):
+        raise QueryError(f"{where}: {op} takes one value, not a list")
+    if op == "MATCH_REGEX":
+        try:
+            re.compile(str(value))
+        except re.error as exc:
+            raise QueryError(f"{where}: invalid regular expression {value!r}: {exc}") from exc
+    typed: FilterValue = value
+    return Filter(key, op, typed)
+
+
+def _split_list(text: str, where: str) -> list[str | float | bool]:
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    items = [part.strip() for part in text.split(",")]
+    if not all(items):
+        raise QueryError(f"{where}: empty item in list {text!r}")
+    return [item.strip("'\"") for item in items]
+
+
+def _needle(value: Any) -> Needle | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return Needle(value)
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+        raise QueryError("needle: give {\"value\": \"text\", \"isRegex\": false, \"matchCase\": false}")
+    needle = Needle(value["value"], bool(value.get("isRegex")), bool(value.get("matchCase")))
+    if not needle.value:
+        return None
+    if needle.is_regex:
+        try:
+            re.compile(needle.value)
+        except re.error as exc:
+            raise QueryError(f"needle: invalid regular expression: {exc}") from exc
+    return needle
+
+
+def _order_by(value: Any, labels: list[str], group_bys: tuple[str, ...]) -> OrderBy | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"value": value}
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+        raise QueryError("orderBy: give {\"value\": \"COUNT\", \"order\": \"DESC\"}")
+    order = str(value.get("order", "DESC")).upper()
+    if order not in ("ASC", "DESC"):
+        raise QueryError(f"orderBy.order: {order!r} is not ASC or DESC")
+    target = value["value"]
+    if target not in labels and target not in group_bys and target != "$timestamp":
+        choices = ", ".join(labels + list(group_bys)) or "$timestamp"
+        raise QueryError(f"orderBy.value: {target!r} is not a calculation or group; use {choices}")
+    return OrderBy(target, order == "DESC")
+
+
+def _granularity(value: Any, range_ns: int) -> int:
+    if value in (None, "", "auto"):
+        target_s = range_ns / 1e9 / 60  # about 60 buckets
+        for nice in _NICE_GRANULARITIES_S:
+            if nice >= target_s:
+                return nice * 1_000_000_000
+        return _NICE_GRANULARITIES_S[-1] * 1_000_000_000
+    try:
+        ns = parse_duration_ns(str(value))
+    except ValueError as exc:
+        raise QueryError(f"granularity: {exc}") from exc
+    if ns <= 0:
+        raise QueryError("granularity: must be positive")
+    if range_ns / ns > MAX_BUCKETS:
+        raise QueryError(
+            f"granularity: {value} gives {int(range_ns / ns)} buckets over this time range; "
+            f"the most is {MAX_BUCKETS}"
+        )
+    return ns
+
+
+def _time(value: Any, where: str, now_ns: int) -> int:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise QueryError(f"{where}: give ISO 8601, epoch milliseconds or e.g. '15m'")
+    try:
+        return parse_time_ns(value, now_ns)
+    except ValueError as exc:
+        raise QueryError(f"{where}: {exc}") from exc
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise QueryError(f"{where}: must be a list")
+    return value
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    items = _list(value, where)
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item:
+            raise QueryError(f"{where}[{i}]: must be a non-empty string")
+    return items
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise QueryError(f"{where}: must be a whole number")
+    if not low <= value <= high:
+        raise QueryError(f"{where}: must be between {low} and {high}")
+    return value

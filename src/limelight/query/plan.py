@@ -1,0 +1,326 @@
+"""A QuerySpec to SQL statements, given the datasets' schemas. Pure: no I/O.
+
+Identifiers come only from the schema (checked, then quoted); every user value
+is a named bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from limelight.exceptions import QueryError
+from limelight.model import DATASET_FIELD, ID_FIELD, OVERFLOW_FIELD, FieldType
+from limelight.query.spec import (
+    CALCULATIONS,
+    NEGATIVE_OPERATORS,
+    Filter,
+    QuerySpec,
+)
+from limelight.store.api import DatasetSchema
+
+TIMESTAMP = "$timestamp"
+_PARAM = re.compile(r"\$(p\d+)\b")
+# Not searched by the needle: identifiers and enumerations nobody types words into.
+_NOT_SEARCHED = frozenset({"$trace_id", "$span_id", "$parent_span_id", "$kind", "$level",
+                           "$status"})
+_SQL_TYPES = {FieldType.STRING: "VARCHAR", FieldType.NUMBER: "DOUBLE", FieldType.BOOL: "BOOLEAN",
+              FieldType.INTEGER: "BIGINT"}
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: dict[str, Any]
+
+    @classmethod
+    def build(cls, sql: str, params: dict[str, Any]) -> Statement:
+        """Keep only the parameters the SQL uses (backends refuse unused ones)."""
+        used = set(_PARAM.findall(sql))
+        return cls(sql, {name: value for name, value in params.items() if name in used})
+
+
+@dataclass
+class _Params:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return "$" + name
+
+
+class Source:
+    """Where rows come from (one table, or a union of datasets) and how keys resolve there."""
+
+    def __init__(self, spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> None:
+        missing = [name for name in spec.datasets if name not in schemas]
+        if missing:
+            known = ", ".join(sorted(schemas)) or "none yet"
+            raise QueryError(f"datasets: unknown dataset {missing[0]!r} (known: {known})")
+        self.schemas = [schemas[name] for name in dict.fromkeys(spec.datasets)]
+        self.types: dict[str, FieldType] = {}
+        for schema in self.schemas:
+            for key, ftype in schema.columns.items():
+                known_type = self.types.setdefault(key, ftype)
+                if known_type != ftype:
+                    self.types[key] = FieldType.STRING
+        self.has_overflow = any(s.has_overflow for s in self.schemas)
+
+    @property
+    def single(self) -> bool:
+        return len(self.schemas) == 1
+
+    def type_of(self, key: str, where: str) -> FieldType:
+        if key == DATASET_FIELD:
+            return FieldType.STRING
+        ftype = self.types.get(key)
+        if ftype is not None:
+            return ftype
+        if self.has_overflow and not key.startswith("$"):
+            return FieldType.STRING
+        names = ", ".join(s.name for s in self.schemas)
+        raise QueryError(f"{where}: unknown key {key!r} in {names}")
+
+    def column(self, key: str, params: _Params, where: str) -> str:
+        """The SQL expression for a key (after type_of has accepted it)."""
+        self.type_of(key, where)
+        if key == DATASET_FIELD and self.single:
+            return params.add(self.schemas[0].name)
+        if key in self.types or key == DATASET_FIELD:
+            return quote(key)
+        return f"json_extract_string({quote(OVERFLOW_FIELD)}, {params.add(json_path(key))})"
+
+    def from_clause(self, keys: Sequence[str] | None, params: _Params) -> str:
+        """FROM target; for several datasets, a union that has every key in `keys` (None: all)."""
+        if self.single:
+            return quote(self.schemas[0].name)
+        wanted = list(self.types) if keys is None else [k for k in keys if k in self.types]
+        wanted = list(dict.fromkeys([*wanted, ID_FIELD]))
+        parts = []
+        for schema in self.schemas:
+            items = [f"{params.add(schema.name)} AS {quote(DATASET_FIELD)}"]
+            for key in wanted:
+                if key == ID_FIELD:
+                    items.append(quote(ID_FIELD))
+                elif key in schema.columns and schema.columns[key] == self.types[key]:
+                    items.append(quote(key))
+                elif key in schema.columns:
+                    items.append(f"CAST({quote(key)} AS VARCHAR) AS {quote(key)}")
+                else:
+                    items.append(f"CAST(NULL AS {_SQL_TYPES[self.types[key]]}) AS {quote(key)}")
+            overflow = quote(OVERFLOW_FIELD) if schema.has_overflow else "CAST(NULL AS VARCHAR)"
+            if self.has_overflow:
+                items.append(f"{overflow} AS {quote(OVERFLOW_FIELD)}")
+            parts.append(f"SELECT {', '.join(items)} FROM {quote(schema.name)}")
+        return "(" + " UNION ALL ".join(parts) + ") AS source"
+
+    def string_columns(self) -> list[str]:
+        keys = [k for k, t in self.types.items() if t is FieldType.STRING and k not in _NOT_SEARCHED]
+        return keys + ([OVERFLOW_FIELD] if self.has_overflow else [])
+
+
+def json_path(key: str) -> str:
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class Plan:
+    aggregates: Statement | None
+    events: Statement | None
+    group_count: int
+    calculation_labels: tuple[str, ...]
+    spec: QuerySpec
+    _series: tuple[str, str, str, dict[str, Any]] | None = None  # select, from, where, params
+
+    def series(self, top_groups: list[tuple[Any, ...]] | None) -> Statement | None:
+        """The series statement, restricted to `top_groups` when not every group is shown."""
+        if self._series is None:
+            return None
+        select, source, where, base_params = self._series
+        params = _Params(dict(base_params))
+        if top_groups is not None:
+            if not top_groups:
+                return None
+            where += " AND " + _in_groups(top_groups, params)
+        keys = ", ".join(str(i + 1) for i in range(self.group_count + 1))
+        sql = f"SELECT {select} FROM {source} WHERE {where} GROUP BY {keys} ORDER BY 1"
+        return Statement.build(sql, params.values)
+
+
+def _in_groups(groups: list[tuple[Any, ...]], params: _Params) -> str:
+    alternatives = []
+    for group in groups:
+        parts = [
+            f"__g{i} IS NULL" if value is None else f"__g{i} = {params.add(value)}"
+            for i, value in enumerate(group)
+        ]
+        alternatives.append("(" + " AND ".join(parts) + ")")
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
+    source = Source(spec, schemas)
+    params = _Params()
+    needed: list[str] = [TIMESTAMP, *spec.group_bys]
+    needed += [c.key for c in spec.calculations if c.key]
+    needed += [f.key for f in spec.filters]
+    if spec.needle:
+        needed += source.string_columns()
+    from_clause = source.from_clause(None if spec.is_events_query else needed, params)
+    where = _where(spec, source, params)
+
+    if spec.is_events_query:
+        order = f"{quote(TIMESTAMP)} DESC, {quote(ID_FIELD)} DESC"
+        sql = (f"SELECT * FROM {from_clause} WHERE {where} ORDER BY {order} "
+               f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}")
+        return Plan(None, Statement.build(sql, params.values), 0, (), spec)
+
+    groups = [
+        f"{source.column(key, params, f'groupBys[{i}]')} AS __g{i}"
+        for i, key in enumerate(spec.group_bys)
+    ]
+    calcs = []
+    for i, calc in enumerate(spec.calculations):
+        where_calc = f"calculations[{i}]"
+        template, numeric = CALCULATIONS[calc.operation]
+        if calc.key is None:
+            column = "*"
+        else:
+            ftype = source.type_of(calc.key, where_calc)
+            if numeric and ftype not in (FieldType.NUMBER, FieldType.INTEGER):
+                raise QueryError(
+                    f"{where_calc}: {calc.operation} needs a number key; {calc.key!r} is {ftype}"
+                )
+            column = source.column(calc.key, params, where_calc)
+        calcs.append(f"{template.format(col=column)} AS __c{i}")
+    group_keys = ", ".join(f"__g{i}" for i in range(len(groups)))
+    order = _aggregate_order(spec)
+    select = ", ".join([*groups, *calcs])
+    sql = (
+        f"SELECT {select}, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups "
+        f"FROM {from_clause} WHERE {where}"
+        + (f" GROUP BY {group_keys}" if groups else "")
+        + f" ORDER BY {order} LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}"
+    )
+    aggregates = Statement.build(sql, params.values)
+    bucket = params.add(spec.granularity_ns)
+    series_select = ", ".join(
+        [f"({quote(TIMESTAMP)} // {bucket}) * {bucket} AS __bucket", *groups, *calcs]
+    )
+    return Plan(
+        aggregates, None, len(groups), tuple(c.label for c in spec.calculations), spec,
+        _series=(series_select, from_clause, where, params.values),
+    )
+
+
+def _aggregate_order(spec: QuerySpec) -> str:
+    order = spec.order_by
+    if order is None:
+        return "__c0 DESC NULLS LAST"
+    direction = "DESC NULLS LAST" if order.descending else "ASC NULLS LAST"
+    labels = [c.label for c in spec.calculations]
+    if order.value in labels:
+        return f"__c{labels.index(order.value)} {direction}"
+    if order.value in spec.group_bys:
+        return f"__g{spec.group_bys.index(order.value)} {direction}"
+    return f"__c0 {direction}"
+
+
+def _where(spec: QuerySpec, source: Source, params: _Params) -> str:
+    ts = quote(TIMESTAMP)
+    clauses = [f"{ts} >= {params.add(spec.from_ns)} AND {ts} < {params.add(spec.to_ns)}"]
+    conditions = [
+        _condition(f, source, params, f"filters[{i}]") for i, f in enumerate(spec.filters)
+    ]
+    if conditions:
+        joiner = f" {spec.combination} "
+        clauses.append("(" + joiner.join(conditions) + ")")
+    if spec.needle:
+        clauses.append(_needle(spec, source, params))
+    return " AND ".join(clauses)
+
+
+def _needle(spec: QuerySpec, source: Source, params: _Params) -> str:
+    needle = spec.needle
+    assert needle is not None
+    columns = [quote(c) for c in source.string_columns()]
+    if not columns:
+        return "FALSE"
+    if needle.is_regex:
+        pattern = params.add(needle.value if needle.match_case else "(?i)" + needle.value)
+        tests = [f"regexp_matches({c}, {pattern})" for c in columns]
+    elif needle.match_case:
+        text = params.add(needle.value)
+        tests = [f"contains({c}, {text})" for c in columns]
+    else:
+        text = params.add(needle.value.lower())
+        tests = [f"contains(lower({c}), {text})" for c in columns]
+    return "(" + " OR ".join(tests) + ")"
+
+
+def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
+    ftype = source.type_of(flt.key, where)
+    column = source.column(flt.key, params, where)
+    op = flt.operation
+    if op == "EXISTS":
+        return f"{column} IS NOT NULL"
+    if op == "DOES_NOT_EXIST":
+        return f"{column} IS NULL"
+    textual = op in ("LIKE", "NOT_LIKE", "INCLUDES", "DOES_NOT_INCLUDE", "MATCH_REGEX",
+                     "STARTS_WITH", "ENDS_WITH")
+    if textual:
+        text_column = column if ftype is FieldType.STRING else f"CAST({column} AS VARCHAR)"
+        value = params.add(str(flt.value))
+        test = {
+            "LIKE": f"{text_column} LIKE {value}",
+            "NOT_LIKE": f"{text_column} LIKE {value}",
+            "INCLUDES": f"contains({text_column}, {value})",
+            "DOES_NOT_INCLUDE": f"contains({text_column}, {value})",
+            "MATCH_REGEX": f"regexp_matches({text_column}, {value})",
+            "STARTS_WITH": f"starts_with({text_column}, {value})",
+            "ENDS_WITH": f"ends_with({text_column}, {value})",
+        }[op]
+    elif op in ("IN", "NOT_IN"):
+        assert isinstance(flt.value, list)
+        items = ", ".join(
+            params.add(typed_value(v, ftype, flt.key, where)) for v in flt.value
+        )
+        test = f"{column} IN ({items})"
+    else:
+        value = params.add(typed_value(flt.value, ftype, flt.key, where))
+        sql_op = "=" if op == "!=" else op
+        test = f"{column} {sql_op} {value}"
+    if op in NEGATIVE_OPERATORS:
+        return f"NOT coalesce({test}, FALSE)"
+    return test
+
+
+def typed_value(value: Any, ftype: FieldType, key: str, where: str) -> Any:
+    """A user value compared as the key's type, or a QueryError saying why it can't be."""
+    if ftype in (FieldType.NUMBER, FieldType.INTEGER):
+        if isinstance(value, bool):
+            raise QueryError(f"{where}: {key} is a number; {value!r} is not")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise QueryError(f"{where}: {key} is a number; {value!r} is not") from None
+        return int(number) if ftype is FieldType.INTEGER else number
+    if ftype is FieldType.BOOL:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+        raise QueryError(f"{where}: {key} is true or false; {value!r} is neither")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,134 @@
+"""Running a query spec against a Reader and shaping the response of the contract."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from limelight.model import DATASET_FIELD, OVERFLOW_FIELD
+from limelight.query.parse import parse_spec
+from limelight.query.plan import Plan, Statement, plan_query
+from limelight.query.spec import QuerySpec
+from limelight.store.api import Reader
+from limelight.timeparse import format_ns
+
+QueryFn = Callable[[dict[str, Any]], dict[str, Any]]
+"""What alerts, AI and the code tools get: a spec in, the response of POST /api/query out."""
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+def plain(value: Any) -> Any:
+    """Numbers stored as doubles read back as integers when they are whole."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def event_from_row(names: list[str], row: tuple[Any, ...], dataset: str | None) -> dict[str, Any]:
+    """A stored row as an event: `$` fields and attributes, overflow keys merged back in."""
+    event: dict[str, Any] = {}
+    if dataset is not None:
+        event[DATASET_FIELD] = dataset
+    for name, value in zip(names, row, strict=True):
+        if value is None:
+            continue
+        if name == OVERFLOW_FIELD:
+            event.update(_decode_json(value))
+        elif name == "$timestamp":
+            event[name] = format_ns(value)
+        else:
+            event[name] = plain(value)
+    return event
+
+
+class QueryEngine:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def run(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The QueryFn: parse, plan, run, shape. Raises QueryError for a bad spec."""
+        started = time.perf_counter()
+        spec = parse_spec(doc, time.time_ns())
+        plan = plan_query(spec, self.reader.schemas())
+        if plan.events is not None:
+            events = self._events(plan.events, spec)
+            aggregates: list[dict[str, Any]] = []
+            series: list[dict[str, Any]] = []
+            rows_read = len(events)
+        else:
+            aggregates, series, rows_read = self._aggregate(plan)
+            events = []
+        return {
+            "aggregates": aggregates,
+            "series": series,
+            "events": events,
+            "statistics": {
+                "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+                "rows_read": rows_read,
+            },
+        }
+
+    def _run(self, statement: Statement) -> tuple[list[str], list[tuple[Any, ...]]]:
+        return self.reader.execute(statement.sql, statement.params)
+
+    def _events(self, statement: Statement, spec: QuerySpec) -> list[dict[str, Any]]:
+        names, rows = self._run(statement)
+        single = spec.datasets[0] if len(set(spec.datasets)) == 1 else None
+        return [event_from_row(names, row, single) for row in rows]
+
+    def _aggregate(self, plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+        assert plan.aggregates is not None
+        spec = plan.spec
+        _, rows = self._run(plan.aggregates)
+        n_groups = plan.group_count
+        labels = plan.calculation_labels
+        aggregates = []
+        top_groups: list[tuple[Any, ...]] = []
+        matched = total_groups = 0
+        for row in rows:
+            groups = row[:n_groups]
+            values = row[n_groups : n_groups + len(labels)]
+            matched, total_groups = int(row[-2] or 0), int(row[-1] or 0)
+            top_groups.append(groups)
+            aggregates.append({
+                "groups": {k: plain(v) for k, v in zip(spec.group_bys, groups, strict=True)},
+                "values": {k: plain(v) for k, v in zip(labels, values, strict=True)},
+            })
+        if n_groups == 0 and matched == 0:
+            aggregates = [{"groups": {}, "values": {label: _empty_value(label, spec)
+                                                    for label in labels}}]
+        everything_shown = n_groups == 0 or (spec.offset == 0 and total_groups <= spec.limit)
+        series_statement = plan.series(None if everything_shown else top_groups)
+        series = self._series(series_statement, spec, n_groups, labels)
+        return aggregates, series, matched
+
+    def _series(
+        self, statement: Statement | None, spec: QuerySpec, n_groups: int, labels: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        step = spec.granularity_ns
+        first = spec.from_ns // step * step
+        buckets: dict[int, list[dict[str, Any]]] = {
+            t: [] for t in range(first, spec.to_ns, step)
+        }
+        if statement is not None:
+            _, rows = self._run(statement)
+            for row in rows:
+                groups = row[1 : 1 + n_groups]
+                values = row[1 + n_groups :]
+                buckets.setdefault(row[0], []).append({
+                    "groups": {k: plain(v) for k, v in zip(spec.group_bys, groups, strict=True)},
+                    "values": {k: plain(v) for k, v in zip(labels, values, strict=True)},
+                })
+        return [{"time": t // 1_000_000, "data": data} for t, data in sorted(buckets.items())]
+
+
+def _empty_value(label: str, spec: QuerySpec) -> int | None:
+    """What an aggregate over no rows is: 0 for counts, null for the rest."""
+    for calc in spec.calculations:
+        if calc.label == label:
+            return 0 if calc.operation in ("COUNT", "COUNT_DISTINCT") else None
+    return None

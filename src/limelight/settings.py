@@ -1,0 +1,74 @@
+"""Every server setting, declared once with its default, environment variable and help."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, env: str, help: str, parse: Callable[[str], Any] = str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help, "parse": parse})
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "LIMELIGHT_HOST", "Address the server listens on.")
+    port: int = _setting(4318, "LIMELIGHT_PORT", "Port for the API, ingest and console.", int)
+    data_dir: Path = _setting(
+        Path("limelight-data"), "LIMELIGHT_DATA_DIR", "Directory holding the database.", Path
+    )
+    admin_key: str = _setting(
+        "", "LIMELIGHT_ADMIN_KEY", "An extra admin API key accepted while this process runs."
+    )
+    retention_days: int = _setting(
+        30, "LIMELIGHT_RETENTION_DAYS", "Default days a dataset keeps its events.", int
+    )
+    retention_interval_s: float = _setting(
+        600.0, "LIMELIGHT_RETENTION_INTERVAL", "Seconds between retention sweeps.", float
+    )
+    max_request_bytes: int = _setting(
+        16 * 1024 * 1024, "LIMELIGHT_MAX_REQUEST_BYTES",
+        "Largest OTLP request body accepted, after decompression.", int,
+    )
+    max_events_request_bytes: int = _setting(
+        6 * 1024 * 1024, "LIMELIGHT_MAX_EVENTS_REQUEST_BYTES",
+        "Largest Events API request body.", int,
+    )
+    max_event_bytes: int = _setting(
+        256 * 1024, "LIMELIGHT_MAX_EVENT_BYTES", "Largest single free-form event.", int
+    )
+    queue_max_rows: int = _setting(
+        400_000, "LIMELIGHT_QUEUE_MAX_ROWS",
+        "Rows waiting for commit before ingest answers 429 with Retry-After.", int,
+    )
+    max_columns: int = _setting(
+        400, "LIMELIGHT_MAX_COLUMNS",
+        "Attribute keys per dataset stored as their own column; the rest share one.", int,
+    )
+    demo: bool = _setting(
+        False, "LIMELIGHT_DEMO", "Run the demo shop inside the server.", _bool
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then environment variables, then explicit (non-None) overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            if name in env and env[name] != "":
+                values[f.name] = f.metadata["parse"](env[name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def describe() -> list[tuple[str, str, Any, str]]:
+    """(field, env var, default, help) for docs and `--help`."""
+    return [(f.name, f.metadata["env"], f.default, f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,251 @@
+"""DuckDB backend: one table per dataset, a typed column per attribute key (bounded)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import msgspec
+import pyarrow as pa
+
+from limelight.exceptions import QueryError
+from limelight.model import (
+    ID_FIELD,
+    OVERFLOW_FIELD,
+    SYSTEM_FIELDS,
+    Batch,
+    FieldType,
+)
+from limelight.store.api import DatasetInfo, DatasetSchema, KeyInfo
+from limelight.store.duckdb.columns import FIELD_TYPES, SQL_TYPES, natural_type, to_arrow
+
+META_TABLE = "_ll_meta"
+DEFAULT_RETENTION_DAYS = 30
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class DuckDBStore:
+    """Writer, Reader and MetaStore over one DuckDB database (a file, or memory when path is None).
+
+    Appends happen on one thread at a time (the ingest queue's); reads use a
+    cursor per thread, so queries run while the writer commits.
+    """
+
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        path: Path | None,
+        max_columns: int = 400,
+        default_retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
+        self.path = path
+        self.max_columns = max_columns
+        self.default_retention_days = default_retention_days
+        self._db = duckdb.connect(str(path) if path else ":memory:")
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} ("
+            "collection VARCHAR, id VARCHAR, doc VARCHAR, PRIMARY KEY (collection, id))"
+        )
+        self._schemas: dict[str, DatasetSchema] = self._load_schemas()
+        self._next_id: dict[str, int] = {}
+        for name in self._schemas:
+            (top,) = self._db.execute(f"SELECT max({quote(ID_FIELD)}) FROM {quote(name)}").fetchone() or (None,)
+            self._next_id[name] = (top or 0) + 1
+
+    # -- lifecycle -------------------------------------------------------
+    def close(self) -> None:
+        with self._write_lock:
+            self._db.execute("CHECKPOINT")
+            self._db.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._db.cursor()
+        return cursor
+
+    def _load_schemas(self) -> dict[str, DatasetSchema]:
+        rows = self._db.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name NOT LIKE '\\_%' ESCAPE '\\' "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        columns: dict[str, dict[str, FieldType]] = defaultdict(dict)
+        overflow: set[str] = set()
+        for table, column, sql_type in rows:
+            if column == OVERFLOW_FIELD:
+                overflow.add(table)
+            elif column != ID_FIELD:
+                columns[table][column] = FIELD_TYPES[sql_type]
+        return {
+            name: DatasetSchema(name, cols, has_overflow=name in overflow)
+            for name, cols in columns.items()
+        }
+
+    # -- Writer ----------------------------------------------------------
+    def append(self, batches: Sequence[Batch]) -> None:
+        by_dataset: dict[str, list[Batch]] = defaultdict(list)
+        for batch in batches:
+            if batch.size:
+                by_dataset[batch.dataset].append(batch)
+        if not by_dataset:
+            return
+        with self._write_lock:
+            cursor = self._cursor()
+            schemas = dict(self._schemas)
+            next_ids = dict(self._next_id)
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                for dataset, group in by_dataset.items():
+                    schema = self._ensure_columns(cursor, schemas.get(dataset), dataset, group)
+                    first = next_ids.get(dataset, 1)
+                    tables = []
+                    for batch in group:
+                        tables.append(to_arrow(batch, schema.columns, first))
+                        first += batch.size
+                    next_ids[dataset] = first
+                    if any(OVERFLOW_FIELD in t.column_names for t in tables) and not schema.has_overflow:
+                        cursor.execute(
+                            f"ALTER TABLE {quote(dataset)} ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR"
+                        )
+                        schema = DatasetSchema(dataset, schema.columns, has_overflow=True)
+                    schemas[dataset] = schema
+                    rows = pa.concat_tables(tables, promote_options="default")
+                    cursor.register("_ll_rows", rows)
+                    cursor.execute(f"INSERT INTO {quote(dataset)} BY NAME SELECT * FROM _ll_rows")
+                    cursor.unregister("_ll_rows")
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            self._schemas = schemas
+            self._next_id = next_ids
+
+    def _ensure_columns(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        schema: DatasetSchema | None,
+        dataset: str,
+        group: list[Batch],
+    ) -> DatasetSchema:
+        if schema is None:
+            definition = ", ".join(
+                [f"{quote(ID_FIELD)} BIGINT"]
+                + [f"{quote(n)} {SQL_TYPES[t]}" for n, t in SYSTEM_FIELDS.items()]
+            )
+            cursor.execute(f"CREATE TABLE {quote(dataset)} ({definition})")
+            schema = DatasetSchema(dataset, dict(SYSTEM_FIELDS))
+        columns = dict(schema.columns)
+        taken = {name.lower() for name in columns} | {ID_FIELD.lower(), OVERFLOW_FIELD.lower()}
+        budget = self.max_columns - (len(columns) - len(SYSTEM_FIELDS))
+        for batch in group:
+            for key, values in batch.attr_values.items():
+                if key in columns or key.lower() in taken or budget <= 0 or key.startswith("$"):
+                    continue
+                ftype = natural_type(values)
+                cursor.execute(
+                    f"ALTER TABLE {quote(dataset)} ADD COLUMN {quote(key)} {SQL_TYPES[ftype]}"
+                )
+                columns[key] = ftype
+                taken.add(key.lower())
+                budget -= 1
+        return DatasetSchema(dataset, columns, has_overflow=schema.has_overflow)
+
+    def delete_before(self, dataset: str, timestamp_ns: int) -> int:
+        if dataset not in self._schemas:
+            return 0
+        with self._write_lock:
+            row = self._cursor().execute(
+                f"DELETE FROM {quote(dataset)} WHERE {quote('$timestamp')} < ?", [timestamp_ns]
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- Reader ----------------------------------------------------------
+    def schemas(self) -> dict[str, DatasetSchema]:
+        return self._schemas
+
+    def execute(
+        self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql, params if isinstance(params, Mapping) else list(params))
+            names = [d[0] for d in cursor.description or []]
+            return names, cursor.fetchall()
+        except (duckdb.InvalidInputException, duckdb.ConversionException,
+                duckdb.OutOfRangeException) as exc:
+            # A value the user gave (a regex, a number) that the engine cannot use.
+            raise QueryError(str(exc).split("\n")[0]) from exc
+
+    def datasets(self) -> list[DatasetInfo]:
+        infos = []
+        for name in sorted(self._schemas):
+            _, rows = self.execute(
+                f"SELECT count(*), min({quote('$timestamp')}), max({quote('$timestamp')}) "
+                f"FROM {quote(name)}"
+            )
+            count, first, last = rows[0]
+            infos.append(
+                DatasetInfo(name, int(count), first, last, None, self.retention_days(name))
+            )
+        return infos
+
+    def keys(self, dataset: str) -> list[KeyInfo]:
+        schema = self._schemas.get(dataset)
+        if schema is None:
+            return []
+        names = list(schema.columns)
+        counts = ", ".join(f"count({quote(n)})" for n in names)
+        _, rows = self.execute(f"SELECT {counts} FROM {quote(dataset)}")
+        found = [
+            KeyInfo(name, schema.columns[name], int(count))
+            for name, count in zip(names, rows[0], strict=True)
+        ]
+        if schema.has_overflow:
+            _, extra = self.execute(
+                f"SELECT k, count(*) FROM (SELECT unnest(json_keys({quote(OVERFLOW_FIELD)})) AS k "
+                f"FROM {quote(dataset)} WHERE {quote(OVERFLOW_FIELD)} IS NOT NULL) GROUP BY k"
+            )
+            found += [KeyInfo(k, FieldType.STRING, int(c)) for k, c in extra if k not in schema.columns]
+        return found
+
+    def retention_days(self, dataset: str) -> int:
+        doc = self.meta_get("datasets", dataset)
+        return int(doc["retention_days"]) if doc and "retention_days" in doc else (
+            self.default_retention_days
+        )
+
+    # -- MetaStore -------------------------------------------------------
+    def meta_get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        _, rows = self.execute(
+            f"SELECT doc FROM {META_TABLE} WHERE collection = ? AND id = ?", [collection, doc_id]
+        )
+        return msgspec.json.decode(rows[0][0]) if rows else None
+
+    def meta_list(self, collection: str) -> dict[str, dict[str, Any]]:
+        _, rows = self.execute(
+            f"SELECT id, doc FROM {META_TABLE} WHERE collection = ? ORDER BY id", [collection]
+        )
+        return {doc_id: msgspec.json.decode(doc) for doc_id, doc in rows}
+
+    def meta_put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
+        self._cursor().execute(
+            f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?)",
+            [collection, doc_id, msgspec.json.encode(doc).decode()],
+        )
+
+    def meta_delete(self, collection: str, doc_id: str) -> bool:
+        row = self._cursor().execute(
+            f"DELETE FROM {META_TABLE} WHERE collection = ? AND id = ?", [collection, doc_id]
+        ).fetchone()
+        return bool(row and row[0])
