@@ -85,7 +85,7 @@ class DuckDBStore:
         for table, column, sql_type in rows:
             if column == OVERFLOW_FIELD:
                 overflow.add(table)
-            elif column != ID_FIELD:
+            else:
                 columns[table][column] = FIELD_TYPES[sql_type]
         return {
             name: DatasetSchema(name, cols, has_overflow=name in overflow)
@@ -144,10 +144,10 @@ class DuckDBStore:
                 + [f"{quote(n)} {SQL_TYPES[t]}" for n, t in SYSTEM_FIELDS.items()]
             )
             cursor.execute(f"CREATE TABLE {quote(dataset)} ({definition})")
-            schema = DatasetSchema(dataset, dict(SYSTEM_FIELDS))
+            schema = DatasetSchema(dataset, {ID_FIELD: FieldType.INTEGER, **SYSTEM_FIELDS})
         columns = dict(schema.columns)
         taken = {name.lower() for name in columns} | {ID_FIELD.lower(), OVERFLOW_FIELD.lower()}
-        budget = self.max_columns - (len(columns) - len(SYSTEM_FIELDS))
+        budget = self.max_columns - (len(columns) - len(SYSTEM_FIELDS) - 1)
         for batch in group:
             for key, values in batch.attr_values.items():
                 if key in columns or key.lower() in taken or budget <= 0 or key.startswith("$"):

@@ -1,0 +1,25 @@
+"""Entry point: `limelight <command>`."""
+
+from __future__ import annotations
+
+import click
+
+from limelight import __version__
+from limelight.cli.keys import keys
+from limelight.cli.query import query, tail
+from limelight.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="limelight")
+def main() -> None:
+    """Limelight: traces, logs, metrics, errors and events in one light process.
+
+    Start with `limelight serve`, then `limelight demo` in another terminal.
+    """
+
+
+main.add_command(serve)
+main.add_command(query)
+main.add_command(tail)
+main.add_command(keys)

@@ -1,0 +1,88 @@
+"""API keys and scopes over HTTP: 401 without a known key, 403 for the wrong scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import RunningServer
+
+QUERY = ("POST", "/api/query", {"datasets": ["otel"]})
+INGEST = ("POST", "/v1/events/app", [{"message": "hello"}])
+ADMIN = ("GET", "/api/api-keys", None)
+
+
+def call(server: RunningServer, key: str | None, request: tuple[str, str, object]) -> int:
+    method, path, body = request
+    with server.client(key) as client:
+        return client.request(method, path, json=body).status_code
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ("ingest", {"ingest": 202, "query": 403, "admin": 403}),
+        ("query", {"ingest": 403, "query": (200, 400), "admin": 403}),
+        ("admin", {"ingest": 202, "query": (200, 400), "admin": 200}),
+    ],
+    ids=["ingest-key", "query-key", "admin-key"],
+)
+def test_scopes(server: RunningServer, scope: str, expected: dict[str, object]) -> None:
+    key = server.create_key(scope)
+    got = {
+        "ingest": call(server, key, INGEST),
+        "query": call(server, key, QUERY),
+        "admin": call(server, key, ADMIN),
+    }
+    for area, status in expected.items():
+        allowed = status if isinstance(status, tuple) else (status,)
+        assert got[area] in allowed, (area, got)
+
+
+@pytest.mark.parametrize("request_", [QUERY, INGEST, ADMIN], ids=["query", "ingest", "admin"])
+def test_missing_or_unknown_key_is_401(server: RunningServer, request_: tuple[str, str, object]) -> None:
+    assert call(server, None, request_) == 401
+    assert call(server, "ll_a_not-a-real-key", request_) == 401
+
+
+def test_bearer_header_works_like_x_api_key(server: RunningServer) -> None:
+    key = server.create_key("query")
+    with server.client(None, headers={"Authorization": f"Bearer {key}"}) as client:
+        assert client.get("/api/datasets").status_code == 200
+
+
+def test_revoked_key_stops_working(server: RunningServer) -> None:
+    key = server.create_key("ingest")
+    assert call(server, key, INGEST) == 202
+    with server.client() as client:
+        listed = client.get("/api/api-keys").json()["keys"]
+        key_id = next(k["id"] for k in listed if k["scope"] == "ingest" and k["name"] == "")
+        assert client.delete(f"/api/api-keys/{key_id}").status_code == 200
+    assert call(server, key, INGEST) == 401
+
+
+def test_first_start_writes_owner_only_admin_key_file(server: RunningServer) -> None:
+    path = server.data_dir / "admin.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    key = path.read_text().strip()
+    assert call(server, key, ADMIN) == 200
+
+
+def test_keys_survive_a_restart(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.conftest import start_server, stop_server
+
+    data = Path(str(tmp_path)) / "d"
+    first = start_server(data)
+    key = first.create_key("query")
+    stop_server(first)
+    second = start_server(data)
+    try:
+        assert call(second, key, QUERY) in (200, 400)
+        assert call(second, key, ADMIN) == 403
+    finally:
+        stop_server(second)
+
+
+def test_healthz_needs_no_key(server: RunningServer) -> None:
+    assert call(server, None, ("GET", "/healthz", None)) == 200

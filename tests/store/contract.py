@@ -1,0 +1,129 @@
+"""The contract every storage backend passes. A backend's test module subclasses
+StoreContract and provides the `store` fixture."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from limelight.model import Batch, FieldType
+
+
+def spans(dataset: str, count: int, start_ns: int = 1_000, **attrs: Any) -> Batch:
+    batch = Batch(dataset)
+    for i in range(count):
+        batch.add(start_ns + i, "svc", "ns", "span", name=f"op{i % 3}", duration_ms=float(i),
+                  trace_id=f"{i:032x}", attrs={"i": i, **attrs})
+    return batch
+
+
+class StoreContract:
+    """Writer + Reader + MetaStore behaviour the query layer and API rely on."""
+
+    def test_append_then_read_back_every_system_field(self, store: Any) -> None:
+        batch = Batch("otel")
+        batch.add(123, "checkout", "fn", "span", name="GET /", trace_id="ab" * 16,
+                  span_id="cd" * 8, parent_span_id="ef" * 8, duration_ms=1.5, level="info",
+                  status="error", error=True, message="boom", attrs={"k": "v"})
+        store.append([batch])
+        names, rows = store.execute('SELECT * FROM "otel"')
+        row = dict(zip(names, rows[0], strict=True))
+        assert row["$timestamp"] == 123
+        assert row["$service"] == "checkout"
+        assert row["$namespace"] == "fn"
+        assert row["$trace_id"] == "ab" * 16
+        assert row["$parent_span_id"] == "ef" * 8
+        assert row["$duration_ms"] == 1.5
+        assert row["$error"] is True
+        assert row["$message"] == "boom"
+        assert row["k"] == "v"
+        assert row["$id"] == 1
+
+    def test_attribute_types_are_kept(self, store: Any) -> None:
+        batch = Batch("otel")
+        batch.add(1, "s", "n", "span", attrs={"num": 200, "text": "x", "flag": True})
+        store.append([batch])
+        columns = store.schemas()["otel"].columns
+        assert columns["num"] is FieldType.NUMBER
+        assert columns["text"] is FieldType.STRING
+        assert columns["flag"] is FieldType.BOOL
+
+    def test_values_of_another_type_are_not_lost(self, store: Any) -> None:
+        first, second = Batch("otel"), Batch("otel")
+        first.add(1, "s", "n", "span", attrs={"code": 200})
+        second.add(2, "s", "n", "span", attrs={"code": "not-a-number"})
+        store.append([first])
+        store.append([second])
+        names, rows = store.execute('SELECT "code", "$attrs" FROM "otel" ORDER BY "$id"')
+        assert rows[0][0] == 200.0
+        assert rows[1][0] is None and "not-a-number" in rows[1][1]
+
+    def test_keys_past_the_column_budget_go_to_overflow(self, store: Any) -> None:
+        batch = Batch("wide")
+        batch.add(1, "s", "n", "event", attrs={f"key{i}": i for i in range(store.max_columns + 5)})
+        store.append([batch])
+        schema = store.schemas()["wide"]
+        assert schema.has_overflow
+        keys = {k.key for k in store.keys("wide")}
+        assert {f"key{i}" for i in range(store.max_columns + 5)} <= keys
+
+    def test_ids_increase_across_appends(self, store: Any) -> None:
+        store.append([spans("otel", 3)])
+        store.append([spans("otel", 2)])
+        _, rows = store.execute('SELECT "$id" FROM "otel" ORDER BY "$id"')
+        assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
+
+    def test_one_append_is_one_transaction(self, store: Any) -> None:
+        good = spans("otel", 2)
+        broken = spans("other", 1)
+        broken.system["$timestamp"][0] = "not a timestamp"
+        with pytest.raises(Exception):  # noqa: B017 - any backend error is fine
+            store.append([good, broken])
+        assert "otel" not in store.schemas() or store.execute('SELECT count(*) FROM "otel"')[1][0][0] == 0
+
+    def test_delete_before(self, store: Any) -> None:
+        store.append([spans("otel", 10, start_ns=100)])
+        assert store.delete_before("otel", 105) == 5
+        _, rows = store.execute('SELECT min("$timestamp") FROM "otel"')
+        assert rows[0][0] == 105
+
+    def test_datasets_and_key_counts(self, store: Any) -> None:
+        store.append([spans("otel", 4), spans("logs", 2, extra="x")])
+        infos = {d.name: d for d in store.datasets()}
+        assert infos["otel"].events == 4 and infos["logs"].events == 2
+        assert infos["otel"].first_ns == 1_000 and infos["otel"].last_ns == 1_003
+        counts = {k.key: k.count for k in store.keys("logs")}
+        assert counts["extra"] == 2 and counts["$level"] == 0
+
+    def test_reads_run_while_writes_happen(self, store: Any) -> None:
+        store.append([spans("otel", 1)])
+        errors: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                for _ in range(20):
+                    store.execute('SELECT count(*) FROM "otel"')
+            except BaseException as exc:
+                errors.append(exc)
+
+        readers = [threading.Thread(target=read) for _ in range(3)]
+        for thread in readers:
+            thread.start()
+        for _ in range(20):
+            store.append([spans("otel", 50)])
+        for thread in readers:
+            thread.join()
+        assert not errors
+        assert store.execute('SELECT count(*) FROM "otel"')[1][0][0] == 1 + 20 * 50
+
+    def test_meta_documents(self, store: Any) -> None:
+        store.meta_put("things", "a", {"x": 1, "nested": {"y": [1, 2]}})
+        store.meta_put("things", "b", {"x": 2})
+        store.meta_put("things", "a", {"x": 3})
+        assert store.meta_get("things", "a") == {"x": 3}
+        assert set(store.meta_list("things")) == {"a", "b"}
+        assert store.meta_delete("things", "b") is True
+        assert store.meta_delete("things", "b") is False
+        assert store.meta_get("things", "b") is None

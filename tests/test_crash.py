@@ -1,0 +1,96 @@
+"""Acknowledged means durable: kill -9 the server mid-stream, restart, nothing acked is lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tests.conftest import free_port
+
+KEY = "crash-test-key"
+
+
+def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIMELIGHT_ADMIN_KEY": KEY}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "limelight", "serve", "--port", str(port),
+         "--data-dir", str(data_dir)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def spans_request(batch: int, size: int) -> bytes:
+    request = ExportTraceServiceRequest()
+    spans = request.resource_spans.add().scope_spans.add().spans
+    now = time.time_ns()
+    for i in range(size):
+        span = spans.add()
+        span.name = f"b{batch}"
+        span.trace_id = (batch * size + i + 1).to_bytes(16, "big")
+        span.span_id = (i + 1).to_bytes(8, "big")
+        span.start_time_unix_nano = now
+        span.end_time_unix_nano = now + 1000
+    return request.SerializeToString()
+
+
+def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "data", free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start(data_dir, port)
+    acked: list[int] = []
+    stop = threading.Event()
+
+    def send(worker: int) -> None:
+        batch = worker
+        with httpx.Client(base_url=url, headers={"x-api-key": KEY,
+                                                 "content-type": "application/x-protobuf"}) as c:
+            while not stop.is_set():
+                try:
+                    if c.post("/v1/traces", content=spans_request(batch, 200)).status_code == 200:
+                        acked.append(batch)
+                except httpx.HTTPError:
+                    return  # the server died under us: that request was never acknowledged
+                batch += 4
+
+    senders = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+    for thread in senders:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while len(acked) < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.send_signal(signal.SIGKILL)  # while the senders are still sending
+    server.wait()
+    stop.set()
+    for thread in senders:
+        thread.join()
+    assert len(acked) >= 20
+
+    restarted = start(data_dir, port)
+    try:
+        response = httpx.post(f"{url}/api/query", headers={"x-api-key": KEY}, json={
+            "datasets": ["otel"], "calculations": ["COUNT"], "groupBys": ["$name"],
+            "from": "1h", "limit": 10000,
+        })
+        stored = {a["groups"]["$name"]: a["values"]["COUNT"] for a in response.json()["aggregates"]}
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=30)
+    missing = [b for b in acked if stored.get(f"b{b}") != 200]
+    assert not missing, f"{len(missing)} acknowledged batches lost or partial: {missing[:5]}"
