@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from limelight.api import apikeys as apikeys_api
+from limelight.api import datasets as datasets_api
 from limelight.api import events as events_api
 from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> Starlette:
         *otlp_api.routes,
         *events_api.routes,
         *query_api.routes,
+        *datasets_api.routes,
         *apikeys_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -102,7 +102,8 @@ def _inflate(body: bytes, limit: int, gzip_wrapped: bool) -> bytes:
     try:
         out = inflater.decompress(body, limit + 1)
     except (zlib.error, gzip.BadGzipFile) as exc:
-        raise BadRequest(f"body is not valid {'gzip' if gzip_wrapped else 'deflate'}: {exc}") from exc
+        kind = "gzip" if gzip_wrapped else "deflate"
+        raise BadRequest(f"body is not valid {kind}: {exc}") from exc
     if len(out) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(f"decompressed body is over the limit of {limit} bytes")
     return out

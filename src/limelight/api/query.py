@@ -1,4 +1,4 @@
-"""Reading: /api/query, /api/traces/{id}, /api/datasets, /api/keys."""
+"""Reading events: /api/query and /api/traces/{id}."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest, NotFound
 from limelight.query.trace import fetch_trace
 from limelight.runtime import Runtime
-from limelight.timeparse import format_ns
 
 MAX_SPEC_BYTES = 1024 * 1024
 
@@ -40,39 +39,7 @@ async def get_trace(request: Request) -> Response:
     return json_response(trace)
 
 
-@requires(Scope.QUERY)
-async def get_datasets(request: Request) -> Response:
-    runtime: Runtime = request.app.state.limelight
-    infos = await run_in_threadpool(runtime.store.datasets)
-    return json_response({"datasets": [
-        {
-            "name": info.name,
-            "events": info.events,
-            "first": format_ns(info.first_ns) if info.first_ns is not None else None,
-            "last": format_ns(info.last_ns) if info.last_ns is not None else None,
-            "retention_days": info.retention_days,
-        }
-        for info in infos
-    ]})
-
-
-@requires(Scope.QUERY)
-async def get_keys(request: Request) -> Response:
-    runtime: Runtime = request.app.state.limelight
-    dataset = request.query_params.get("dataset")
-    if not dataset:
-        raise BadRequest("give the dataset: /api/keys?dataset=otel")
-    if dataset not in runtime.store.schemas():
-        raise NotFound(f"unknown dataset {dataset!r}")
-    keys = await run_in_threadpool(runtime.store.keys, dataset)
-    return json_response({"dataset": dataset, "keys": [
-        {"key": k.key, "type": k.type.value, "count": k.count} for k in keys
-    ]})
-
-
 routes = [
     Route("/api/query", post_query, methods=["POST"]),
     Route("/api/traces/{trace_id}", get_trace, methods=["GET"]),
-    Route("/api/datasets", get_datasets, methods=["GET"]),
-    Route("/api/keys", get_keys, methods=["GET"]),
 ]
