@@ -21,7 +21,7 @@ def _bool(text: str) -> bool:
 class Settings:
     host: str = _setting("127.0.0.1", "LIMELIGHT_HOST", "Address the server listens on.")
     port: int = _setting(4318, "LIMELIGHT_PORT", "Port for the API, ingest and console.", int)
-    data_dir: Path = _setting(
+    data_dir: Path = _setting(  # noqa: RUF009 - a Path is immutable, safe as a default
         Path("limelight-data"), "LIMELIGHT_DATA_DIR", "Directory holding the database.", Path
     )
     admin_key: str = _setting(

@@ -39,7 +39,9 @@ def test_scopes(server: RunningServer, scope: str, expected: dict[str, object]) 
 
 
 @pytest.mark.parametrize("request_", [QUERY, INGEST, ADMIN], ids=["query", "ingest", "admin"])
-def test_missing_or_unknown_key_is_401(server: RunningServer, request_: tuple[str, str, object]) -> None:
+def test_missing_or_unknown_key_is_401(
+    server: RunningServer, request_: tuple[str, str, object]
+) -> None:
     assert call(server, None, request_) == 401
     assert call(server, "ll_a_not-a-real-key", request_) == 401
 

@@ -8,11 +8,11 @@ import time
 
 import httpx
 import msgspec
+from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from google.rpc import status_pb2
 
 from tests.conftest import RunningServer
 

@@ -15,7 +15,8 @@ from limelight.cli.render import event_line, render_result
 
 
 @click.command()
-@click.option("-d", "--dataset", "datasets", multiple=True, help="Dataset (repeatable; default otel).")
+@click.option("-d", "--dataset", "datasets", multiple=True,
+              help="Dataset (repeatable; default otel).")
 @click.option("-c", "--calc", "calculations", multiple=True,
               help="Calculation, e.g. COUNT or 'P99($duration_ms) as p99' (repeatable).")
 @click.option("-f", "--filter", "filters", multiple=True,
@@ -78,7 +79,8 @@ def query(
 @click.option("-n", "--needle", default=None, help="Only events containing this text.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Events shown at start.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events as they arrive.")
-@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between polls.")
+@click.option("--interval", type=float, default=1.0, show_default=True,
+              help="Seconds between polls.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON event per line.")
 @connection_options
 def tail(
@@ -93,7 +95,7 @@ def tail(
     if not names:
         raise click.ClickException("no datasets yet: send some data or run `limelight demo`")
     console = Console()
-    last_ids = {name: 0 for name in names}
+    last_ids = dict.fromkeys(names, 0)
 
     def show(events: list[dict[str, Any]]) -> None:
         for event in events:
@@ -124,4 +126,4 @@ def _poll(
         if needle:
             spec["needle"] = needle
         found += connection.request("POST", "/api/query", json=spec)["events"]
-    return sorted(found, key=lambda e: e["$timestamp"])
+    return sorted(found, key=lambda e: (e["$timestamp"], e["$id"]))

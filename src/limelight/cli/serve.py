@@ -12,7 +12,8 @@ from limelight.settings import Settings
 
 
 @click.command()
-@click.option("--host", default=None, help="Listen address [env LIMELIGHT_HOST, default 127.0.0.1].")
+@click.option("--host", default=None,
+              help="Listen address [env LIMELIGHT_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [env LIMELIGHT_PORT, default 4318].")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Data directory [env LIMELIGHT_DATA_DIR, default ./limelight-data].")

@@ -86,7 +86,9 @@ def parse_calculation(item: Any, where: str) -> Calculation:
     elif isinstance(item, str):
         match = _CALCULATION.match(item)
         if not match:
-            raise QueryError(f"{where}: cannot read {item!r}; write e.g. 'P99($duration_ms) as p99'")
+            raise QueryError(
+                f"{where}: cannot read {item!r}; write e.g. 'P99($duration_ms) as p99'"
+            )
         op, key, alias = match.group("op").upper(), match.group("key") or None, match.group("alias")
         written = item.strip() if alias is None else item[: item.lower().rfind(" as ")].strip()
     else:
@@ -155,7 +157,7 @@ def _needle(value: Any) -> Needle | None:
     if isinstance(value, str):
         return Needle(value)
     if not isinstance(value, dict) or not isinstance(value.get("value"), str):
-        raise QueryError("needle: give {\"value\": \"text\", \"isRegex\": false, \"matchCase\": false}")
+        raise QueryError('needle: give {"value": "text", "isRegex": false, "matchCase": false}')
     needle = Needle(value["value"], bool(value.get("isRegex")), bool(value.get("matchCase")))
     if not needle.value:
         return None

@@ -122,7 +122,9 @@ class Source:
         return "(" + " UNION ALL ".join(parts) + ") AS source"
 
     def string_columns(self) -> list[str]:
-        keys = [k for k, t in self.types.items() if t is FieldType.STRING and k not in _NOT_SEARCHED]
+        keys = [
+            k for k, t in self.types.items() if t is FieldType.STRING and k not in _NOT_SEARCHED
+        ]
         return keys + ([OVERFLOW_FIELD] if self.has_overflow else [])
 
 

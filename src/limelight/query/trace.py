@@ -48,7 +48,7 @@ def build_trace(trace_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
             logs.append(event)
         else:
             span["events" if event["$kind"] == "span_event" else "links"].append(event)
-    roots = []
+    roots: list[dict[str, Any]] = []
     for span in sorted(spans.values(), key=lambda s: s["$timestamp"]):
         parent = spans.get(span.get("$parent_span_id", ""))
         (parent["children"] if parent is not None else roots).append(span)
