@@ -27,6 +27,7 @@ from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
+from limelight.demo.background import start_in_server
 from limelight.ingest.pipeline import IngestQueue
 from limelight.query.run import QueryEngine
 from limelight.runtime import Runtime
@@ -44,7 +45,7 @@ def admin_key_path(data_dir: Path) -> Path:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = DuckDBStore(
         settings.data_dir / DATABASE_FILE,
         max_columns=settings.max_columns,
@@ -110,9 +111,12 @@ def create_app(settings: Settings) -> Starlette:
         runtime = await asyncio.to_thread(open_runtime, settings)
         app.state.limelight = runtime
         retention = asyncio.create_task(_retention_loop(runtime))
+        demo = start_in_server(runtime) if settings.demo else None
         try:
             yield
         finally:
+            if demo is not None:
+                await asyncio.to_thread(demo.stop)
             retention.cancel()
             await asyncio.to_thread(close_runtime, runtime)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from limelight import __version__
+from limelight.cli.demo import demo
 from limelight.cli.keys import keys
 from limelight.cli.query import query, tail
 from limelight.cli.serve import serve
@@ -23,3 +24,4 @@ main.add_command(serve)
 main.add_command(query)
 main.add_command(tail)
 main.add_command(keys)
+main.add_command(demo)

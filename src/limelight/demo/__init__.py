@@ -1,0 +1,1 @@
+"""The demo shop: realistic telemetry from a simulated serverless shop, sent to a server."""
