@@ -13,7 +13,15 @@ _BLOCKS = "▁▂▃▄▅▆▇█"
 _LEVEL_STYLES = {"error": "red", "fatal": "bold red", "warn": "yellow", "debug": "dim"}
 
 
-def sparkline(values: list[float | None]) -> str:
+def sparkline(values: list[float | None], width: int = 40) -> str:
+    """Unicode blocks for a series, squeezed to `width` by averaging neighbouring buckets."""
+    if len(values) > width:
+        size = -(-len(values) // width)
+        chunks = [values[i : i + size] for i in range(0, len(values), size)]
+        values = [
+            sum(present) / len(present) if (present := [v for v in c if v is not None]) else None
+            for c in chunks
+        ]
     numbers = [v for v in values if v is not None]
     if not numbers:
         return " " * len(values)
@@ -51,7 +59,8 @@ def render_aggregates(console: Console, result: dict[str, Any]) -> None:
     aggregates = result["aggregates"]
     group_keys = list(aggregates[0]["groups"])
     labels = list(aggregates[0]["values"])
-    table = Table(*group_keys, *labels, "trend" if result["series"] else "")
+    table = Table(*group_keys, *labels)
+    table.add_column("trend" if result["series"] else "", no_wrap=True)
     first = labels[0] if labels else None
     for row in aggregates:
         points = [
