@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
+from fractions import Fraction
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_NS = {
@@ -38,17 +40,24 @@ def parse_iso_ns(text: str) -> int:
     return int(moment.timestamp()) * 1_000_000_000 + fraction_ns
 
 
+def _ms_to_ns(ms: int | float | Fraction) -> int:
+    """Epoch milliseconds to nanoseconds without float rounding (1700000000000.5 ms exactly)."""
+    if isinstance(ms, float) and not math.isfinite(ms):
+        raise ValueError(f"{ms!r} is not a time")
+    return int(Fraction(ms) * 1_000_000)
+
+
 def parse_time_ns(value: str | int | float, now_ns: int) -> int:
     """A point in time: ISO 8601, epoch milliseconds, `now`, or a duration before now."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a time")
     if isinstance(value, int | float):
-        return int(value * 1_000_000)
+        return _ms_to_ns(value)
     text = value.strip()
     if text == "now":
         return now_ns
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return int(float(text) * 1_000_000)
+        return _ms_to_ns(Fraction(text))
     if _DURATION.match(text):
         return now_ns - parse_duration_ns(text)
     if text.startswith("now-") and _DURATION.match(text[4:]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -131,7 +132,9 @@ def parse_filter(item: Any, where: str) -> Filter:
         if not isinstance(value, list) or not value:
             raise QueryError(f"{where}: {op} needs a list of values, e.g. (a, b)")
     elif isinstance(value, list | dict):
-        raise QueryError(f"{where}: {op} takes one value, not a list")
+        raise QueryError(
+            f"{where}: {op} takes one value, not a {'list' if isinstance(value, list) else 'map'}"
+        )
     if op == "MATCH_REGEX":
         try:
             re.compile(str(value))
@@ -145,6 +148,8 @@ def _split_list(text: str, where: str) -> list[str | float | bool]:
     text = text.strip()
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
+    if not text.strip():
+        return []
     items = [part.strip() for part in text.split(",")]
     if not all(items):
         raise QueryError(f"{where}: empty item in list {text!r}")
@@ -192,7 +197,8 @@ def _granularity(value: Any, range_ns: int) -> int:
         for nice in _NICE_GRANULARITIES_S:
             if nice >= target_s:
                 return nice * 1_000_000_000
-        return _NICE_GRANULARITIES_S[-1] * 1_000_000_000
+        # Longer than 60 weeks: whole days, still about 60 buckets.
+        return math.ceil(target_s / 86400) * 86_400_000_000_000
     try:
         ns = parse_duration_ns(str(value))
     except ValueError as exc:

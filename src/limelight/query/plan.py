@@ -34,6 +34,17 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def as_text(column: str, ftype: FieldType) -> str:
+    """A column as text, numbers written the way they read back (404, not 404.0)."""
+    if ftype is FieldType.STRING:
+        return column
+    if ftype is FieldType.NUMBER:
+        return (f"CASE WHEN {column} = trunc({column}) AND abs({column}) < 9007199254740992 "
+                f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({column} AS VARCHAR) END")
+    return f"CAST({column} AS VARCHAR)"
+
+
 @dataclass(frozen=True)
 class Statement:
     sql: str
@@ -112,7 +123,8 @@ class Source:
                 elif key in schema.columns and schema.columns[key] == self.types[key]:
                     items.append(quote(key))
                 elif key in schema.columns:
-                    items.append(f"CAST({quote(key)} AS VARCHAR) AS {quote(key)}")
+                    text = as_text(quote(key), schema.columns[key])
+                    items.append(f"{text} AS {quote(key)}")
                 else:
                     items.append(f"CAST(NULL AS {_SQL_TYPES[self.types[key]]}) AS {quote(key)}")
             overflow = quote(OVERFLOW_FIELD) if schema.has_overflow else "CAST(NULL AS VARCHAR)"
@@ -152,7 +164,9 @@ class Plan:
                 return None
             where += " AND " + _in_groups(top_groups, params)
         keys = ", ".join(str(i + 1) for i in range(self.group_count + 1))
-        sql = f"SELECT {select} FROM {source} WHERE {where} GROUP BY {keys} ORDER BY 1"
+        # Within a bucket, groups in a stable order (the same from one run to the next).
+        order = ", ".join(["1", *(f"{i + 2} ASC NULLS LAST" for i in range(self.group_count))])
+        sql = f"SELECT {select} FROM {source} WHERE {where} GROUP BY {keys} ORDER BY {order}"
         return Statement.build(sql, params.values)
 
 
@@ -179,7 +193,9 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
     where = _where(spec, source, params)
 
     if spec.is_events_query:
-        order = f"{quote(TIMESTAMP)} DESC, {quote(ID_FIELD)} DESC"
+        ascending = spec.order_by is not None and not spec.order_by.descending
+        direction = "ASC" if ascending else "DESC"
+        order = f"{quote(TIMESTAMP)} {direction}, {quote(ID_FIELD)} {direction}"
         sql = (f"SELECT * FROM {from_clause} WHERE {where} ORDER BY {order} "
                f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}")
         return Plan(None, Statement.build(sql, params.values), 0, (), spec)
@@ -205,11 +221,12 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
     group_keys = ", ".join(f"__g{i}" for i in range(len(groups)))
     order = _aggregate_order(spec)
     select = ", ".join([*groups, *calcs])
+    # Without groups there is one row, always shown; groups are paged.
     sql = (
         f"SELECT {select}, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups "
         f"FROM {from_clause} WHERE {where}"
-        + (f" GROUP BY {group_keys}" if groups else "")
-        + f" ORDER BY {order} LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}"
+        + (f" GROUP BY {group_keys} ORDER BY {order} LIMIT {params.add(spec.limit)} "
+           f"OFFSET {params.add(spec.offset)}" if groups else "")
     )
     aggregates = Statement.build(sql, params.values)
     bucket = params.add(spec.granularity_ns)
@@ -223,16 +240,18 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
 
 
 def _aggregate_order(spec: QuerySpec) -> str:
+    """The ordering of groups, ties broken by the group values so that paging is stable."""
     order = spec.order_by
-    if order is None:
-        return "__c0 DESC NULLS LAST"
-    direction = "DESC NULLS LAST" if order.descending else "ASC NULLS LAST"
+    direction = "DESC NULLS LAST" if order is None or order.descending else "ASC NULLS LAST"
     labels = [c.label for c in spec.calculations]
-    if order.value in labels:
-        return f"__c{labels.index(order.value)} {direction}"
-    if order.value in spec.group_bys:
-        return f"__g{spec.group_bys.index(order.value)} {direction}"
-    return f"__c0 {direction}"
+    if order is not None and order.value in labels:
+        first = f"__c{labels.index(order.value)}"
+    elif order is not None and order.value in spec.group_bys:
+        first = f"__g{spec.group_bys.index(order.value)}"
+    else:
+        first = "__c0"
+    ties = [f"__g{i} ASC NULLS LAST" for i in range(len(spec.group_bys)) if f"__g{i}" != first]
+    return ", ".join([f"{first} {direction}", *ties])
 
 
 def _where(spec: QuerySpec, source: Source, params: _Params) -> str:
@@ -278,7 +297,7 @@ def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
     textual = op in ("LIKE", "NOT_LIKE", "INCLUDES", "DOES_NOT_INCLUDE", "MATCH_REGEX",
                      "STARTS_WITH", "ENDS_WITH")
     if textual:
-        text_column = column if ftype is FieldType.STRING else f"CAST({column} AS VARCHAR)"
+        text_column = as_text(column, ftype)
         value = params.add(str(flt.value))
         test = {
             "LIKE": f"{text_column} LIKE {value}",
@@ -309,6 +328,11 @@ def typed_value(value: Any, ftype: FieldType, key: str, where: str) -> Any:
     if ftype in (FieldType.NUMBER, FieldType.INTEGER):
         if isinstance(value, bool):
             raise QueryError(f"{where}: {key} is a number; {value!r} is not")
+        if ftype is FieldType.INTEGER and isinstance(value, int | str):
+            try:  # exactly: nanosecond timestamps do not fit a double
+                return int(str(value).strip())
+            except ValueError:
+                pass
         try:
             number = float(value)
         except (TypeError, ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import msgspec
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from limelight.ingest.otlp.common import (
@@ -17,6 +18,7 @@ from limelight.ingest.otlp.common import (
 )
 from limelight.model import AttrValue, Batch
 
+_encode_json = msgspec.json.Encoder().encode
 # Severity numbers 1-24 in bands of four (OTLP logs data model).
 _BANDS = ("trace", "debug", "info", "warn", "error", "fatal")
 _TEXT_LEVELS = {
@@ -30,6 +32,13 @@ def level_of(severity_number: int, severity_text: str) -> str | None:
     if 1 <= severity_number <= 24:
         return _BANDS[(severity_number - 1) // 4]
     return _TEXT_LEVELS.get(severity_text.strip().lower()) if severity_text else None
+
+
+def _body_text(value: AttrValue | None) -> str | None:
+    """A scalar body as the message: text as is, other values as JSON writes them."""
+    if value is None or isinstance(value, str):
+        return value
+    return _encode_json(value).decode()
 
 
 def decode_logs(body: bytes, content_type: str, target: Target) -> Decoded:
@@ -50,10 +59,11 @@ def decode_logs(body: bytes, content_type: str, target: Target) -> Decoded:
                     picked = attrs.pop("message", None) or attrs.pop("msg", None)
                     message = picked if isinstance(picked, str) else None
                 else:
-                    body_value = any_value(record.body)
-                    message = None if body_value is None else str(body_value)
+                    message = _body_text(any_value(record.body))
                 if record.severity_text:
                     attrs["severity_text"] = record.severity_text
+                if record.severity_number:
+                    attrs["severity_number"] = float(record.severity_number)
                 level = level_of(record.severity_number, record.severity_text)
                 failed = level in ("error", "fatal") or "exception.type" in attrs
                 event_name = getattr(record, "event_name", "")

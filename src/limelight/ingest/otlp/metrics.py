@@ -1,8 +1,10 @@
 """OTLP metrics: a row per data point in the `metrics` dataset.
 
 Gauges and sums carry `metric.value`; histograms carry count, sum, min, max and
-their buckets as JSON (`metric.bounds`, `metric.bucket_counts`); exponential
-histograms are converted to explicit bounds so both kinds are read the same way.
+their buckets as JSON (`metric.bounds`, `metric.bucket_counts`, one count more
+than bounds: the last is above the last bound); exponential histograms are
+converted to explicit bounds so both kinds are read the same way. A cumulative
+point's start is `metric.start_time` (ISO 8601, nanoseconds).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from limelight.ingest.otlp.common import (
     resource_context,
 )
 from limelight.model import AttrValue, Batch
+from limelight.timeparse import format_ns
 
 _TEMPORALITY = ("unspecified", "delta", "cumulative")
 _encode_json = msgspec.json.Encoder().encode
@@ -32,6 +35,11 @@ def exponential_bounds(scale: int, offset: int, count: int) -> list[float]:
     """Upper bounds of `count` exponential buckets starting at index `offset`."""
     base = 2.0 ** (2.0 ** -scale)
     return [base ** (offset + i + 1) for i in range(count)]
+
+
+def _temporality(value: int) -> str:
+    """Enums are open: a number this version does not know is `unspecified`, not a crash."""
+    return _TEMPORALITY[value] if 0 <= value < len(_TEMPORALITY) else "unspecified"
 
 
 def decode_metrics(body: bytes, content_type: str, target: Target) -> Decoded:
@@ -61,10 +69,10 @@ def _decode_metric(
         return
     data = getattr(metric, str(kind))
     if kind == "sum":
-        common["metric.temporality"] = _TEMPORALITY[data.aggregation_temporality]
+        common["metric.temporality"] = _temporality(data.aggregation_temporality)
         common["metric.monotonic"] = data.is_monotonic
     elif kind in ("histogram", "exponential_histogram"):
-        common["metric.temporality"] = _TEMPORALITY[data.aggregation_temporality]
+        common["metric.temporality"] = _temporality(data.aggregation_temporality)
     for point in data.data_points:
         attrs = dict(common)
         flatten(point.attributes, attrs)
@@ -82,7 +90,8 @@ def _decode_metric(
         else:
             _histogram_point(kind, point, attrs)
         if point.start_time_unix_nano:
-            attrs["metric.start_time_unix_nano"] = float(point.start_time_unix_nano)
+            # As text: a double cannot hold epoch nanoseconds exactly.
+            attrs["metric.start_time"] = format_ns(point.start_time_unix_nano)
         decoded.batch.add(point.time_unix_nano, service, namespace, "metric",
                           name=metric.name, attrs=attrs)
 
@@ -101,6 +110,7 @@ def _histogram_point(kind: object, point: Any, attrs: dict[str, AttrValue]) -> N
     else:
         attrs["metric.scale"] = float(point.scale)
         attrs["metric.zero_count"] = float(point.zero_count)
+        attrs["metric.zero_threshold"] = point.zero_threshold
         negative = point.negative
         positive = point.positive
         neg_bounds = exponential_bounds(point.scale, negative.offset, len(negative.bucket_counts))
@@ -111,5 +121,6 @@ def _histogram_point(kind: object, point: Any, attrs: dict[str, AttrValue]) -> N
         counts.append(point.zero_count)
         bounds += exponential_bounds(point.scale, positive.offset, len(positive.bucket_counts))
         counts += list(positive.bucket_counts)
+        counts.append(0)  # as in explicit histograms: one count more than bounds (above the last)
     attrs["metric.bounds"] = _encode_json(bounds).decode()
     attrs["metric.bucket_counts"] = _encode_json(counts).decode()

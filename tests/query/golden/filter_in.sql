@@ -1,0 +1,15 @@
+-- aggregates
+SELECT count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ("http.status_code" IN ($p2, $p3))
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 404.0, "p3": 500.0}
+
+-- events: none
+
+-- series (every group)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, count(*) AS __c0
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ("http.status_code" IN ($p2, $p3))
+GROUP BY 1
+ORDER BY 1
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 404.0, "p3": 500.0, "p4": 60000000000}

@@ -1,0 +1,15 @@
+-- aggregates
+SELECT count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (NOT coalesce("http.route" IN ($p2, $p3), FALSE))
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "/a", "p3": "/b"}
+
+-- events: none
+
+-- series (every group)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, count(*) AS __c0
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (NOT coalesce("http.route" IN ($p2, $p3), FALSE))
+GROUP BY 1
+ORDER BY 1
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "/a", "p3": "/b", "p4": 60000000000}

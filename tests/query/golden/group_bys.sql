@@ -1,0 +1,26 @@
+-- aggregates
+SELECT "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY __g0, __g1
+ORDER BY __c0 DESC NULLS LAST, __g0 ASC NULLS LAST, __g1 ASC NULLS LAST
+LIMIT $p2 OFFSET $p3
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 5, "p3": 10}
+
+-- events: none
+
+-- series (every group)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY 1, 2, 3
+ORDER BY 1, 2 ASC NULLS LAST, 3 ASC NULLS LAST
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p4": 60000000000}
+
+-- series (top groups only)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ((__g0 = $p5 AND __g1 IS NULL))
+GROUP BY 1, 2, 3
+ORDER BY 1, 2 ASC NULLS LAST, 3 ASC NULLS LAST
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p4": 60000000000, "p5": "a"}

@@ -1,0 +1,15 @@
+-- aggregates
+SELECT count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (regexp_matches("$service", $p2) OR regexp_matches("$namespace", $p2) OR regexp_matches("$name", $p2) OR regexp_matches("$message", $p2) OR regexp_matches("http.route", $p2) OR regexp_matches("user.id", $p2) OR regexp_matches("$attrs", $p2))
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "^Time"}
+
+-- events: none
+
+-- series (every group)
+SELECT ("$timestamp" // $p3) * $p3 AS __bucket, count(*) AS __c0
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (regexp_matches("$service", $p2) OR regexp_matches("$namespace", $p2) OR regexp_matches("$name", $p2) OR regexp_matches("$message", $p2) OR regexp_matches("http.route", $p2) OR regexp_matches("user.id", $p2) OR regexp_matches("$attrs", $p2))
+GROUP BY 1
+ORDER BY 1
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "^Time", "p3": 60000000000}

@@ -1,0 +1,26 @@
+-- aggregates
+SELECT "http.status_code" AS __g0, count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY __g0
+ORDER BY __g0 ASC NULLS LAST
+LIMIT $p2 OFFSET $p3
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 100, "p3": 0}
+
+-- events: none
+
+-- series (every group)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "http.status_code" AS __g0, count(*) AS __c0
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY 1, 2
+ORDER BY 1, 2 ASC NULLS LAST
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p4": 60000000000}
+
+-- series (top groups only)
+SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "http.status_code" AS __g0, count(*) AS __c0
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ((__g0 = $p5))
+GROUP BY 1, 2
+ORDER BY 1, 2 ASC NULLS LAST
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p4": 60000000000, "p5": "a"}
