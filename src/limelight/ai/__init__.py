@@ -1,0 +1,1 @@
+"""Ask AI: local analysis first (patterns, anomalies, differences), then an optional provider."""
