@@ -23,6 +23,7 @@ from starlette.routing import Route
 from limelight.api import apikeys as apikeys_api
 from limelight.api import datasets as datasets_api
 from limelight.api import events as events_api
+from limelight.api import explain as explain_api
 from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
 from limelight.api.http import json_response
@@ -126,6 +127,7 @@ def create_app(settings: Settings) -> Starlette:
         *events_api.routes,
         *query_api.routes,
         *datasets_api.routes,
+        *explain_api.routes,
         *apikeys_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -52,6 +52,15 @@ class Settings:
         400, "LIMELIGHT_MAX_COLUMNS",
         "Attribute keys per dataset stored as their own column; the rest share one.", int,
     )
+    ai_base_url: str = _setting(
+        "", "LIMELIGHT_AI_BASE_URL",
+        "OpenAI-compatible API base URL for Ask AI; empty keeps explanations offline.",
+    )
+    ai_model: str = _setting("", "LIMELIGHT_AI_MODEL", "Model name sent to the AI provider.")
+    ai_api_key: str = _setting("", "LIMELIGHT_AI_API_KEY", "API key for the AI provider.")
+    ai_timeout_s: float = _setting(
+        30.0, "LIMELIGHT_AI_TIMEOUT", "Seconds to wait for the AI provider.", float
+    )
     demo: bool = _setting(
         False, "LIMELIGHT_DEMO", "Run the demo shop inside the server.", _bool
     )

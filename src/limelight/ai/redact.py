@@ -87,6 +87,8 @@ class Pseudonymiser:
         self._originals: dict[str, str] = {}
         self._counts: dict[str, int] = {}
         self.dropped_keys: set[str] = set()
+        self._literals: dict[str, str] = {}
+        self._compiled: re.Pattern[str] | None = None
 
     def placeholder(self, kind: str, value: str) -> str:
         found = self._placeholders.get((kind, value))
@@ -98,7 +100,9 @@ class Pseudonymiser:
         return found
 
     def text(self, value: str) -> str:
-        """Replace identifying substrings of free text."""
+        """Replace identifying substrings of free text, and values already known to identify."""
+        if self._literals:
+            value = self._literal_pattern().sub(lambda m: self._literals[m.group(0)], value)
         for kind, pattern in _VALUE_PATTERNS:
             value = pattern.sub(functools.partial(self._replace_match, kind), value)
         return value
@@ -111,33 +115,76 @@ class Pseudonymiser:
             return found
         return self.placeholder(kind, found)
 
+    def _literal_pattern(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            ordered = sorted(self._literals, key=len, reverse=True)
+            self._compiled = re.compile("|".join(re.escape(v) for v in ordered))
+        return self._compiled
+
+    def _learn(self, original: str, replacement: str) -> None:
+        if len(original) >= 3 and original not in self._literals:
+            self._literals[original] = replacement
+            self._compiled = None
+
     def value(self, key: str, value: Any) -> Any:
-        """A value under `key`: whole-value pseudonyms for user and IP keys, text scrubbing else."""
+        """A value under `key`: whole-value pseudonyms for user keys, text scrubbing else."""
         if isinstance(value, bool) or value is None:
             return value
-        if _USER_KEY.search(key):
-            return self.placeholder("USER", str(value))
+        if _USER_KEY.search(key) or (
+            isinstance(value, str) and _UUID.fullmatch(value.strip()) and "user" in key.lower()
+        ):
+            replacement = self.placeholder("USER", str(value))
+            self._learn(str(value), replacement)
+            return replacement
         if isinstance(value, str):
-            if _UUID.fullmatch(value.strip()) and "user" in key.lower():
-                return self.placeholder("USER", value)
             return self.text(value)
         return value
 
-    def document(self, doc: Any, key: str = "") -> Any:
-        """Scrub any JSON-like structure: blocked keys dropped at every depth."""
+    def document(self, doc: Any) -> Any:
+        """Scrub a JSON-like structure. Blocked keys are dropped at every depth; values of user
+        and secret keys are learnt first, so they are also replaced wherever they recur as text
+        (an analysis repeats values in sentences). `{"key": k, "value": v}` pairs count as k."""
+        self._collect(doc, "")
+        return self._scrub(doc, "")
+
+    def _blocked(self, path: str, name: str) -> bool:
+        return is_blocked_key(name, self.extra_blocked) or is_blocked_key(path, self.extra_blocked)
+
+    def _collect(self, doc: Any, key: str) -> None:
         if isinstance(doc, dict):
+            pair_key = doc.get("key") if isinstance(doc.get("key"), str) else None
+            for name, item in doc.items():
+                path = pair_key if pair_key and name == "value" else (
+                    f"{key}.{name}" if key else str(name))
+                if isinstance(item, dict | list):
+                    self._collect(item, path)
+                elif item is not None and not isinstance(item, bool):
+                    if self._blocked(path, path.rsplit(".", 1)[-1]):
+                        self._learn(str(item), "<REDACTED>")
+                    elif _USER_KEY.search(path):
+                        self.value(path, item)
+        elif isinstance(doc, list):
+            for item in doc:
+                self._collect(item, key)
+
+    def _scrub(self, doc: Any, key: str) -> Any:
+        if isinstance(doc, dict):
+            pair_key = doc.get("key") if isinstance(doc.get("key"), str) else None
+            if pair_key and self._blocked(pair_key, pair_key.rsplit(".", 1)[-1]):
+                self.dropped_keys.add(pair_key)
+                return {}
             kept: dict[str, Any] = {}
             for name, item in doc.items():
-                path = f"{key}.{name}" if key else str(name)
-                if is_blocked_key(str(name), self.extra_blocked) or is_blocked_key(
-                    path, self.extra_blocked
-                ):
+                path = pair_key if pair_key and name == "value" else (
+                    f"{key}.{name}" if key else str(name))
+                if self._blocked(path, str(name)):
                     self.dropped_keys.add(path)
                     continue
-                kept[self.text(str(name))] = self.document(item, path)
+                kept[self.text(str(name))] = self._scrub(item, path)
             return kept
         if isinstance(doc, list):
-            return [self.document(item, key) for item in doc]
+            scrubbed = [self._scrub(item, key) for item in doc]
+            return [item for item in scrubbed if item != {}]
         return self.value(key, doc)
 
     def restore(self, text: str) -> str:

@@ -6,6 +6,7 @@ import click
 
 from limelight import __version__
 from limelight.cli.demo import demo
+from limelight.cli.explain import explain
 from limelight.cli.keys import keys
 from limelight.cli.query import query, tail
 from limelight.cli.serve import serve
@@ -24,4 +25,5 @@ main.add_command(serve)
 main.add_command(query)
 main.add_command(tail)
 main.add_command(keys)
+main.add_command(explain)
 main.add_command(demo)

@@ -1,0 +1,71 @@
+"""`limelight explain`: Ask AI about a query, a trace or an event."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from limelight.cli.client import connect, connection_options
+
+
+@click.command()
+@click.option("--trace", "trace_id", default=None, help="Explain this trace id.")
+@click.option("--event", "event_ref", default=None, help="Explain an event: DATASET:ID.")
+@click.option("--file", "spec_file", type=click.File("r"), default=None,
+              help="Explain the result of the query spec in this JSON file.")
+@click.option("--preview", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the raw response as JSON.")
+@connection_options
+def explain(
+    trace_id: str | None, event_ref: str | None, spec_file: Any, preview: bool, as_json: bool,
+    url: str, api_key: str | None, data_dir: Path,
+) -> None:
+    """Explain what is happening, the likely root cause and what to do.
+
+    \b
+    Examples:
+      limelight explain --trace 5b8efff798038103d269b633813fc60c
+      limelight explain --file errors-by-route.json
+      limelight explain --event otel:1234 --preview
+    """
+    chosen = [x for x in (trace_id, event_ref, spec_file) if x is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --trace, --event or --file")
+    target: dict[str, Any]
+    if trace_id:
+        target = {"kind": "trace", "trace_id": trace_id}
+    elif event_ref:
+        dataset, _, event_id = event_ref.partition(":")
+        if not event_id.isdigit():
+            raise click.UsageError("--event takes DATASET:ID, e.g. otel:1234")
+        target = {"kind": "event", "dataset": dataset, "id": int(event_id)}
+    else:
+        try:
+            target = {"kind": "query", "query": json.load(spec_file)}
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"{spec_file.name}: not valid JSON: {exc}") from exc
+    answer = connect(url, api_key, data_dir).request(
+        "POST", "/api/explain", json={"target": target, "preview": preview}
+    )
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    console = Console()
+    console.print(answer["summary"], style="bold")
+    if answer.get("root_cause"):
+        console.print(f"\n[bold]Likely cause[/bold]: {answer['root_cause']}")
+    if answer["evidence"]:
+        console.print("\n[bold]Evidence[/bold]")
+        for line in answer["evidence"]:
+            console.print(f"  • {line}")
+    if answer["actions"]:
+        console.print("\n[bold]What to do[/bold]")
+        for line in answer["actions"]:
+            console.print(f"  • {line}")
+    if answer.get("note"):
+        console.print(f"\n{answer['note']}", style="yellow")
+    console.print(f"\nexplained by: {answer['provider']}", style="dim")
