@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import msgspec
 from google.protobuf import json_format
@@ -27,7 +25,7 @@ from limelight.exceptions import (
     Overloaded,
     Unavailable,
 )
-from limelight.ingest.otlp.common import Decoded, Target
+from limelight.ingest.otlp.common import Decoder, Target, decode_request
 from limelight.ingest.otlp.logs import decode_logs
 from limelight.ingest.otlp.metrics import decode_metrics
 from limelight.ingest.otlp.traces import decode_traces
@@ -38,20 +36,9 @@ PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 SUPPORTED = (PROTOBUF, JSON)
 
-Decoder = Callable[[bytes, str, Target], Decoded]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Decoding allocates many short-lived objects and no cycles; collecting
-    # during it only costs time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# Bodies at least this big are decoded in the ingest queue's worker processes; smaller
+# ones cost less to decode here than to send there and back.
+OFFLOAD_MIN_BYTES = 64 * 1024
 
 
 def _endpoint(
@@ -67,8 +54,13 @@ def _endpoint(
         try:
             body = await read_body(request, runtime.settings.max_request_bytes)
             target = _target(request, default_dataset)
-            with _gc_paused():
-                decoded = decoder(body, content_type, target)
+            if len(body) >= OFFLOAD_MIN_BYTES:
+                prepare = runtime.store.preparer(target.dataset)
+                decoded = await runtime.queue.offload(
+                    decode_request, decoder, body, content_type, target, prepare
+                )
+            else:
+                decoded = decode_request(decoder, body, content_type, target)
             await runtime.queue.submit([decoded.batch])
         except LimelightError as exc:
             headers = {}
@@ -77,7 +69,7 @@ def _endpoint(
             return _status(exc.status, str(exc), content_type, headers)
         response = response_type()
         if decoded.rejected:
-            partial = response.partial_success  # type: ignore[attr-defined]
+            partial = response.partial_success
             setattr(partial, rejected_field, decoded.rejected)
             partial.error_message = decoded.error
         return _message(response, content_type)

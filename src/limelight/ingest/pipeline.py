@@ -5,18 +5,41 @@ committed, so a crash after a 2xx loses nothing. While one commit runs, the
 next requests gather, so bigger, fewer transactions happen exactly when load
 is high. When too many rows wait, new requests are refused with 429 instead
 of growing memory without bound.
+
+Decoding big requests is pure Python; in this process it would share the GIL
+with the event loop and the writer, so the queue also runs worker processes
+for it (`offload`), started when first needed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from limelight.exceptions import Overloaded, Unavailable
 from limelight.model import Batch
 from limelight.store.api import Writer
+
+log = logging.getLogger("limelight.ingest")
+R = TypeVar("R")
+
+# Python's default (5 ms) makes the writer wait that long each time its DuckDB calls need
+# the GIL back while request handling holds it; they need it many times per commit.
+SWITCH_INTERVAL_S = 0.0005
+# One decoder process per core, up to this many; none on a single core.
+MAX_WORKERS = 4
 
 
 @dataclass
@@ -27,9 +50,62 @@ class _Pending:
     future: asyncio.Future[None]
 
 
+class _Workers:
+    """A pool of decoder processes, started on first use (an idle server stays small)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+        self._warming: list[Future[None]] = []
+        self._lock = threading.Lock()
+
+    def ready(self, module: str) -> ProcessPoolExecutor | None:
+        """The pool once its processes have imported `module`; the first call starts them."""
+        if self.count < 1:
+            return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.count, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_started,
+                )
+                self._warming = [self._pool.submit(_load, module) for _ in range(self.count)]
+            if not all(future.done() for future in self._warming):
+                return None
+            if any(future.exception() for future in self._warming):
+                log.warning("decoder processes failed to start; decoding in-process",
+                            exc_info=self._warming[0].exception())
+                self.count = 0
+                return None
+            return self._pool
+
+    def restart(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _load(module: str) -> None:
+    importlib.import_module(module)
+
+
+def _worker_started() -> None:
+    # The server handles Ctrl-C and stops the pool itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class IngestQueue:
     def __init__(self, writer: Writer, max_rows: int) -> None:
         self._writer = writer
+        cores = os.cpu_count() or 1
+        self._workers = _Workers(min(cores, MAX_WORKERS) if cores > 1 else 0)
         self._max_rows = max_rows
         self._pending: list[_Pending] = []
         self._pending_rows = 0
@@ -41,14 +117,30 @@ class IngestQueue:
         self.commits = 0
 
     def start(self) -> None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._thread.start()
 
     def stop(self) -> None:
-        """Commit what is queued, then end the writer thread."""
+        """Stop the decoder processes, commit what is queued, then end the writer thread."""
+        self._workers.stop()
         with self._condition:
             self._stopping = True
             self._condition.notify()
         self._thread.join()
+
+    async def offload(self, fn: Callable[..., R], *args: Any) -> R:
+        """`fn(*args)` in a decoder process when they are up, else here. `fn` and its
+        arguments must be picklable (module-level functions, plain data)."""
+        pool = self._workers.ready(fn.__module__)
+        if pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    pool, functools.partial(fn, *args)
+                )
+            except BrokenProcessPool:
+                log.warning("a decoder process died; starting new ones")
+                self._workers.restart()
+        return fn(*args)
 
     @property
     def waiting_rows(self) -> int:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+import gc
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
-from google.protobuf import json_format
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError, Message
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from limelight.exceptions import BadRequest
 from limelight.model import AttrValue, Batch
@@ -42,6 +45,27 @@ class Target:
 
     dataset: str
     namespace: str | None = None
+
+
+Decoder = Callable[[bytes, str, Target], Decoded]
+
+
+def decode_request(decoder: Decoder, body: bytes, content_type: str, target: Target,
+                   prepare: Callable[[Batch], Batch] | None = None) -> Decoded:
+    """Run a decoder, then `prepare` (the store's conversion, see DuckDBStore.preparer) on
+    its batch. Module-level and picklable, so the ingest queue can run it in a worker."""
+    # Decoding allocates many short-lived objects and no cycles: collecting during it
+    # only costs time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        decoded = decoder(body, content_type, target)
+        if prepare is not None:
+            decoded.batch = prepare(decoded.batch)
+    finally:
+        if enabled:
+            gc.enable()
+    return decoded
 
 
 def any_value(value: Any) -> AttrValue | None:
@@ -112,9 +136,101 @@ def namespace_for(attrs: dict[str, AttrValue], service: str, target: Target) -> 
     return faas if isinstance(faas, str) and faas else service
 
 
+# -- raw attributes -------------------------------------------------------------------------
+# Most attributes repeat from event to event: the same key with the same value, so the
+# same KeyValue bytes on the wire. Looking those bytes up in a dictionary is several times
+# cheaper than walking every KeyValue through the protobuf API, so decoders read
+# attributes as raw bytes (see raw_variant) and decode each distinct KeyValue once.
+
+_RAW_PACKAGE = "limelight.otlp.raw"
+_CACHED_MAX_BYTES = 256  # long values (SQL, stack traces) are seldom repeated: not kept
+_CACHE_MAX_ENTRIES = 50_000
+_NOT_ONE = object()  # stands for a KeyValue that is not exactly one attribute
+
+
+class _KnownPairs(dict[bytes, tuple[Any, Any]]):
+    """Raw KeyValue bytes -> (key, value), decoded on first sight; (_NOT_ONE, None) for a
+    value that flattens to several keys (a map) or to none (empty)."""
+
+    def __missing__(self, raw: bytes) -> tuple[Any, Any]:
+        attrs = _decode_key_value(raw)
+        pair: tuple[Any, Any] = (
+            next(iter(attrs.items())) if len(attrs) == 1 else (_NOT_ONE, None)
+        )
+        if len(raw) <= _CACHED_MAX_BYTES:
+            if len(self) >= _CACHE_MAX_ENTRIES:
+                self.clear()
+            self[raw] = pair
+        return pair
+
+
+_known_pairs = _KnownPairs()
+
+
+def raw_attributes(raws: Collection[bytes]) -> dict[str, AttrValue]:
+    """Attributes from KeyValue wire bytes (see raw_variant): flattened as `flatten` does,
+    the later of two equal keys winning. Repeated KeyValues cost one dictionary lookup."""
+    attrs: dict[Any, Any] = dict(map(_known_pairs.__getitem__, raws))
+    if _NOT_ONE in attrs:
+        attrs = {}
+        for raw in raws:
+            attrs.update(_decode_key_value(raw))
+    return attrs
+
+
+def _decode_key_value(raw: bytes) -> dict[str, AttrValue]:
+    try:
+        kv = KeyValue.FromString(raw)
+    except DecodeError as exc:
+        raise BadRequest(f"invalid OTLP protobuf: {exc}") from exc
+    attrs: dict[str, AttrValue] = {}
+    flatten((kv,), attrs)
+    return attrs
+
+
+def raw_variant(root: type[Message], path: Sequence[str],
+                raw_fields: Collection[str]) -> type[Message]:
+    """A message class for `root`'s wire format in which the message reached through the
+    repeated fields `path` (e.g. resource_spans, scope_spans, spans) has `raw_fields` as
+    bytes: submessages left undecoded, to be read lazily (attributes with raw_attributes).
+    """
+    chain: list[Descriptor] = [root.DESCRIPTOR]
+    for name in path:
+        chain.append(chain[-1].fields_by_name[name].message_type)
+
+    def raw_name(descriptor: Descriptor) -> str:
+        return str(descriptor.full_name).replace(".", "_")
+
+    file = descriptor_pb2.FileDescriptorProto(
+        name=f"limelight/raw/{root.DESCRIPTOR.full_name}.proto", package=_RAW_PACKAGE,
+        syntax="proto3", dependency=sorted({d.file.name for d in chain}),
+    )
+    for depth, descriptor in enumerate(chain):
+        proto = file.message_type.add()
+        descriptor.CopyToProto(proto)
+        proto.name = raw_name(descriptor)
+        # Field types are full names, so they still resolve to the original nested types.
+        del proto.nested_type[:]
+        del proto.enum_type[:]
+        for field in proto.field:
+            if depth < len(path) and field.name == path[depth]:
+                field.type_name = f".{_RAW_PACKAGE}.{raw_name(chain[depth + 1])}"
+            elif depth == len(path) and field.name in raw_fields:
+                field.type = descriptor_pb2.FieldDescriptorProto.TYPE_BYTES
+                field.ClearField("type_name")
+    pool = descriptor_pool.Default()
+    try:
+        pool.FindFileByName(file.name)
+    except KeyError:
+        pool.Add(file)
+    found = pool.FindMessageTypeByName(f"{_RAW_PACKAGE}.{raw_name(root.DESCRIPTOR)}")
+    result: type[Message] = message_factory.GetMessageClass(found)
+    return result
+
+
 def parse_request(body: bytes, content_type: str, message: type[M]) -> M:
     """Bytes to the request message; raises BadRequest on garbage."""
-    request = message()
+    request: M = message()
     if content_type == "application/json":
         try:
             document = msgspec.json.decode(body)

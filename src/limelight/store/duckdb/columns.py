@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import msgspec
 import pyarrow as pa
 
-from limelight.model import OVERFLOW_FIELD, SYSTEM_FIELDS, AttrValue, Batch, FieldType
+from limelight.model import ID_FIELD, OVERFLOW_FIELD, SYSTEM_FIELDS, AttrValue, Batch, FieldType
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.STRING: pa.string(),
@@ -48,12 +49,60 @@ def to_arrow(batch: Batch, columns: dict[str, FieldType], first_id: int) -> pa.T
     Keys without a column, and values whose type the column cannot take, go to
     the overflow JSON column so nothing a client sent is lost.
     """
-    arrays: dict[str, pa.Array] = {
-        "$id": pa.array(range(first_id, first_id + batch.size), pa.int64())
-    }
-    for name, ftype in SYSTEM_FIELDS.items():
-        arrays[name] = pa.array(batch.system[name], ARROW_TYPES[ftype])
+    return with_ids(_rows_table(batch, columns), first_id)
+
+
+def with_ids(table: pa.Table, first_id: int) -> pa.Table:
+    ids = pa.array(range(first_id, first_id + table.num_rows), pa.int64())
+    return table.add_column(0, ID_FIELD, ids)
+
+
+@dataclass
+class PreparedBatch(Batch):
+    """A batch already converted for its dataset's columns (see `prepare`): its rows are
+    only in `table`, which lacks `$id` (assigned at commit). `system` and the attribute
+    dictionaries are empty."""
+
+    table: pa.Table | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # Between processes the table travels as one Arrow IPC buffer: far cheaper to
+        # pickle than the table object (and never drags a parent table's buffers along).
+        state = dict(self.__dict__)
+        if self.table is not None:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, self.table.schema) as writer:
+                writer.write_table(self.table)
+            state["table"] = sink.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        if isinstance(state.get("table"), pa.Buffer):
+            state["table"] = pa.ipc.open_stream(state["table"]).read_all()
+        self.__dict__.update(state)
+
+
+def prepare(columns: dict[str, FieldType], batch: Batch) -> Batch:
+    """`batch` as a PreparedBatch when every attribute key already has a column in
+    `columns`, else `batch` itself.
+
+    Meant for decoder processes, so the conversion happens outside the writer. It holds
+    at commit time because a dataset's columns are only ever added, never changed.
+    """
+    if not batch.size or isinstance(batch, PreparedBatch):
+        return batch
+    if not all(key in columns for key in batch.attr_values):
+        return batch
+    return PreparedBatch(batch.dataset, batch.size, table=_rows_table(batch, columns))
+
+
+def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
+    size = batch.size
+    arrays: dict[str, pa.Array] = {}
+    for name, system_type in SYSTEM_FIELDS.items():
+        arrays[name] = pa.array(batch.system[name], ARROW_TYPES[system_type])
     overflow: dict[int, dict[str, AttrValue]] = {}
+    every_row: list[int] | None = None
     for key, values in batch.attr_values.items():
         ftype = columns.get(key)
         rows = batch.attr_rows[key]
@@ -62,7 +111,12 @@ def to_arrow(batch: Batch, columns: dict[str, FieldType], first_id: int) -> pa.T
                 overflow.setdefault(row, {})[key] = value
             continue
         accepted = _ACCEPTS[ftype]
-        if {type(v) for v in values} <= accepted:
+        if set(map(type, values)) <= accepted:
+            if len(rows) == size:  # on every row (resource attributes): values are the column
+                every_row = every_row or list(range(size))
+                if rows == every_row:
+                    arrays[key] = pa.array(values, ARROW_TYPES[ftype])
+                    continue
             arrays[key] = pa.array(batch.attribute_column(key), ARROW_TYPES[ftype])
             continue
         dense: list[AttrValue | None] = [None] * batch.size

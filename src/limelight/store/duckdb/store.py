@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,23 @@ from limelight.model import (
     FieldType,
 )
 from limelight.store.api import DatasetInfo, DatasetSchema, KeyInfo
-from limelight.store.duckdb.columns import FIELD_TYPES, SQL_TYPES, natural_type, to_arrow
+from limelight.store.duckdb.columns import (
+    FIELD_TYPES,
+    SQL_TYPES,
+    PreparedBatch,
+    natural_type,
+    prepare,
+    to_arrow,
+    with_ids,
+)
 
 META_TABLE = "_ll_meta"
 DEFAULT_RETENTION_DAYS = 30
+# WAL size that triggers a checkpoint. DuckDB's default, 16 MB, is only ~30,000 spans of
+# WAL: steady ingest then checkpoints every second or so, each time rewriting the table's
+# last, partly filled row group, which costs time and leaves freed blocks in the file
+# (bench/ingest.py: ~90 -> ~55 bytes per span). A crash replays at most this much WAL.
+CHECKPOINT_WAL_BYTES = "128MB"
 
 
 def quote(identifier: str) -> str:
@@ -50,6 +64,7 @@ class DuckDBStore:
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
         self._db = duckdb.connect(str(path) if path else ":memory:")
+        self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._db.execute(
@@ -59,7 +74,8 @@ class DuckDBStore:
         self._schemas: dict[str, DatasetSchema] = self._load_schemas()
         self._next_id: dict[str, int] = {}
         for name in self._schemas:
-            (top,) = self._db.execute(f"SELECT max({quote(ID_FIELD)}) FROM {quote(name)}").fetchone() or (None,)
+            found = self._db.execute(f"SELECT max({quote(ID_FIELD)}) FROM {quote(name)}")
+            (top,) = found.fetchone() or (None,)
             self._next_id[name] = (top or 0) + 1
 
     # -- lifecycle -------------------------------------------------------
@@ -111,16 +127,20 @@ class DuckDBStore:
                     first = next_ids.get(dataset, 1)
                     tables = []
                     for batch in group:
-                        tables.append(to_arrow(batch, schema.columns, first))
+                        if isinstance(batch, PreparedBatch) and batch.table is not None:
+                            tables.append(with_ids(batch.table, first))
+                        else:
+                            tables.append(to_arrow(batch, schema.columns, first))
                         first += batch.size
                     next_ids[dataset] = first
-                    if any(OVERFLOW_FIELD in t.column_names for t in tables) and not schema.has_overflow:
-                        cursor.execute(
-                            f"ALTER TABLE {quote(dataset)} ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR"
-                        )
+                    overflows = any(OVERFLOW_FIELD in t.column_names for t in tables)
+                    if overflows and not schema.has_overflow:
+                        cursor.execute(f"ALTER TABLE {quote(dataset)} "
+                                       f"ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR")
                         schema = DatasetSchema(dataset, schema.columns, has_overflow=True)
                     schemas[dataset] = schema
-                    rows = pa.concat_tables(tables, promote_options="default")
+                    # One chunk: DuckDB then inserts it without splitting the work.
+                    rows = pa.concat_tables(tables, promote_options="default").combine_chunks()
                     cursor.register("_ll_rows", rows)
                     cursor.execute(f"INSERT INTO {quote(dataset)} BY NAME SELECT * FROM _ll_rows")
                     cursor.unregister("_ll_rows")
@@ -130,6 +150,13 @@ class DuckDBStore:
                 raise
             self._schemas = schemas
             self._next_id = next_ids
+
+    def preparer(self, dataset: str) -> Callable[[Batch], Batch] | None:
+        """A picklable function that converts a decoded batch of `dataset` for the columns the
+        dataset has now, so a decoder process can do that work instead of the writer (see
+        columns.prepare); None while the dataset does not exist yet."""
+        schema = self._schemas.get(dataset)
+        return None if schema is None else functools.partial(prepare, dict(schema.columns))
 
     def _ensure_columns(
         self,
@@ -216,7 +243,8 @@ class DuckDBStore:
                 f"SELECT k, count(*) FROM (SELECT unnest(json_keys({quote(OVERFLOW_FIELD)})) AS k "
                 f"FROM {quote(dataset)} WHERE {quote(OVERFLOW_FIELD)} IS NOT NULL) GROUP BY k"
             )
-            found += [KeyInfo(k, FieldType.STRING, int(c)) for k, c in extra if k not in schema.columns]
+            found += [KeyInfo(k, FieldType.STRING, int(c))
+                      for k, c in extra if k not in schema.columns]
         return found
 
     def retention_days(self, dataset: str) -> int:

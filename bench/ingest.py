@@ -1,0 +1,247 @@
+"""OTLP/HTTP protobuf ingest, end to end with durable acknowledgement, next to the raw engine.
+
+    python bench/ingest.py            # 3 runs of 300k spans through a real `limelight serve`
+    python bench/ingest.py --quick    # a smoke run
+
+Every run starts a fresh server subprocess on a free port with a temp data dir;
+client threads (8 keep-alive connections by default, as a collector's exporter
+queue would use) post ExportTraceServiceRequest batches of 1,000 spans to
+/v1/traces and only 200 answers count. A few warm-up requests go first (the
+first big request starts the server's decoder processes) and are not timed.
+The stored count (warm-up included) is checked with POST /api/query; bytes per
+span is the DuckDB file after the server's shutdown checkpoint divided by the
+spans stored. The same bodies then go through the engine in-process, on one
+thread (protobuf parse alone; decode; append; decode + DuckDBStore.append), for
+the side-by-side figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from _common import ADMIN_KEY, Server, make_bodies, median, table
+from limelight.ingest.otlp.common import Target
+from limelight.ingest.otlp.traces import decode_traces
+from limelight.model import Batch
+from limelight.store.duckdb import DuckDBStore
+
+PROTOBUF = "application/x-protobuf"
+TARGET_SPANS_PER_S = 50_000
+TARGET_BYTES_PER_SPAN = 40
+WARM_UP_REQUESTS = 8
+WARM_UP_PAUSE_S = 3.0
+
+
+@dataclass
+class LoadResult:
+    spans_acked: int
+    requests_ok: int
+    requests_refused: int  # 429/503 answers (retried)
+    seconds: float
+
+    @property
+    def spans_per_s(self) -> float:
+        return self.spans_acked / self.seconds
+
+
+def post_all(url: str, bodies: list[bytes], spans_per_body: int, connections: int) -> LoadResult:
+    """Post every body once over `connections` keep-alive connections; retry 429/503."""
+    next_index = itertools.count()
+    lock = threading.Lock()
+    ok = refused = 0
+    errors: list[str] = []
+    headers = {"content-type": PROTOBUF, "x-api-key": ADMIN_KEY}
+
+    def worker() -> None:
+        nonlocal ok, refused
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            while True:
+                with lock:
+                    index = next(next_index)
+                if index >= len(bodies):
+                    return
+                while True:
+                    response = client.post("/v1/traces", content=bodies[index])
+                    if response.status_code == 200:
+                        with lock:
+                            ok += 1
+                        break
+                    if response.status_code in (429, 503):
+                        with lock:
+                            refused += 1
+                        time.sleep(min(float(response.headers.get("retry-after", 1)), 0.2))
+                        continue
+                    errors.append(f"{response.status_code}: {response.text[:200]}")
+                    return
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, first: {errors[0]}")
+    return LoadResult(ok * spans_per_body, ok, refused, seconds)
+
+
+@dataclass
+class EndToEnd:
+    load: LoadResult
+    stored: int
+    file_bytes: int
+
+    @property
+    def bytes_per_span(self) -> float:
+        return self.file_bytes / self.stored
+
+
+def end_to_end(warm_up: list[bytes], bodies: list[bytes], spans_per_body: int,
+               connections: int, workdir: Path, run: int) -> EndToEnd:
+    """A fresh server: warm-up requests (the first big request starts the decoder
+    processes), a pause for them to come up, then the timed load."""
+    server = Server(workdir / f"e2e-{run}").start()
+    try:
+        warmed = post_all(server.url, warm_up, spans_per_body, connections)
+        time.sleep(WARM_UP_PAUSE_S)
+        load = post_all(server.url, bodies, spans_per_body, connections)
+        stored = server.count()
+    finally:
+        server.stop()
+    acked = warmed.spans_acked + load.spans_acked
+    if stored != acked:
+        raise RuntimeError(f"stored {stored} spans but {acked} were acknowledged")
+    wal = server.database.with_name(server.database.name + ".wal")
+    size = server.database.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    return EndToEnd(load, stored, size)
+
+
+def _decode(body: bytes) -> Batch:
+    return decode_traces(body, PROTOBUF, Target("otel")).batch
+
+
+def engine_rates(bodies: list[bytes], spans: int, group: int, workdir: Path,
+                 run: int) -> dict[str, float]:
+    """Spans/s in-process: parse alone, decode alone, append alone, decode + append."""
+    rates: dict[str, float] = {}
+
+    started = time.perf_counter()
+    for body in bodies:
+        ExportTraceServiceRequest.FromString(body)
+    rates["parse"] = spans / (time.perf_counter() - started)
+
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        batches = [_decode(body) for body in bodies]
+        rates["decode"] = spans / (time.perf_counter() - started)
+    finally:
+        gc.enable()
+
+    store = DuckDBStore(workdir / f"append-{run}.duckdb")
+    started = time.perf_counter()
+    for i in range(0, len(batches), group):
+        store.append(batches[i : i + group])
+    rates["append"] = spans / (time.perf_counter() - started)
+    store.close()
+    del batches
+
+    path = workdir / f"engine-{run}.duckdb"
+    store = DuckDBStore(path)
+    started = time.perf_counter()
+    for i in range(0, len(bodies), group):
+        gc.disable()
+        try:
+            decoded = [_decode(body) for body in bodies[i : i + group]]
+        finally:
+            gc.enable()
+        store.append(decoded)
+    rates["engine"] = spans / (time.perf_counter() - started)
+    store.close()
+    rates["engine_bytes"] = path.stat().st_size / spans
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spans", type=int, default=300_000, help="spans per run")
+    parser.add_argument("--batch", type=int, default=1000, help="spans per request")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--group", type=int, default=4,
+                        help="requests per in-process append (like a group commit)")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.spans = 1, 20_000
+
+    n_bodies = max(1, args.spans // args.batch)
+    spans = n_bodies * args.batch
+    started = time.perf_counter()
+    everything = make_bodies(n_bodies + WARM_UP_REQUESTS, args.batch)
+    warm_up, bodies = everything[:WARM_UP_REQUESTS], everything[WARM_UP_REQUESTS:]
+    mb = sum(map(len, bodies)) / 1e6
+    print(f"generated {n_bodies} requests x {args.batch} spans ({mb:.0f} MB, "
+          f"{mb * 1e6 / spans:.0f} B/span on the wire) in {time.perf_counter() - started:.1f}s")
+
+    e2e: list[EndToEnd] = []
+    engine: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="limelight-bench-") as tmp:
+        for run in range(args.runs):
+            result = end_to_end(warm_up, bodies, args.batch, args.connections, Path(tmp), run)
+            e2e.append(result)
+            print(f"run {run + 1}: {result.load.spans_per_s:,.0f} spans/s end to end "
+                  f"({result.load.seconds:.2f}s, {result.load.requests_refused} refused), "
+                  f"{result.bytes_per_span:.1f} B/span on disk")
+        for run in range(args.runs):
+            rates = engine_rates(bodies, spans, args.group, Path(tmp), run)
+            engine.append(rates)
+            print(f"run {run + 1}: in-process parse {rates['parse']:,.0f}/s, "
+                  f"decode {rates['decode']:,.0f}/s, append {rates['append']:,.0f}/s, "
+                  f"decode+append {rates['engine']:,.0f}/s")
+
+    rate = median([r.load.spans_per_s for r in e2e])
+    size = median([r.bytes_per_span for r in e2e])
+
+    def med(key: str) -> float:
+        return median([r[key] for r in engine])
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    print()
+    print(f"{spans:,} spans per run, {args.connections} connections, "
+          f"{args.batch} spans/request, median of {args.runs} run(s)")
+    print(table(
+        ["measure", "median", "end to end / this", "target"],
+        [
+            ["end to end, HTTP + durable ack (spans/s)", f"{rate:,.0f}", "1.00",
+             f">= {TARGET_SPANS_PER_S:,}: {verdict(rate >= TARGET_SPANS_PER_S)}"],
+            ["in-process decode + DuckDBStore.append (spans/s)", f"{med('engine'):,.0f}",
+             f"{rate / med('engine'):.2f}", ""],
+            ["in-process decode_traces alone (spans/s)", f"{med('decode'):,.0f}",
+             f"{rate / med('decode'):.2f}", ""],
+            ["in-process DuckDBStore.append alone (spans/s)", f"{med('append'):,.0f}",
+             f"{rate / med('append'):.2f}", ""],
+            ["protobuf parse alone, upb (spans/s)", f"{med('parse'):,.0f}",
+             f"{rate / med('parse'):.2f}", ""],
+            ["bytes on disk per span, server", f"{size:.1f}", "", f"<= {TARGET_BYTES_PER_SPAN}: "
+             f"{verdict(size <= TARGET_BYTES_PER_SPAN)}"],
+            ["bytes on disk per span, in-process", f"{med('engine_bytes'):.1f}", "", ""],
+        ],
+    ))
+
+
+if __name__ == "__main__":
+    main()
