@@ -610,7 +610,8 @@ def test_series_buckets_and_values(q: Q, sent: Sent) -> None:
 
 
 def test_series_without_groups_and_auto_granularity(q: Q, sent: Sent) -> None:
-    series = q(calculations=["COUNT", "MEDIAN($duration_ms)"])["series"]
+    assert q(calculations=["COUNT"])["series"] == []  # no granularity: no series asked for
+    series = q(calculations=["COUNT", "MEDIAN($duration_ms)"], granularity="auto")["series"]
     assert len(series) == 40  # 40 minutes at the automatic one-minute step
     for bucket in series:
         start = bucket["time"] * 1_000_000

@@ -63,7 +63,7 @@ def _group_name(groups: dict[str, Any]) -> str:
 
 
 def analyze_query(spec: dict[str, Any], query: QueryFn) -> dict[str, Any]:
-    result = query(spec)
+    result = query({**spec, "granularity": spec.get("granularity") or "auto"})
     analysis: dict[str, Any] = {"kind": "query", "spec": spec,
                                 "aggregates": result["aggregates"][:10]}
     calculations = spec.get("calculations") or []

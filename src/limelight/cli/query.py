@@ -60,7 +60,8 @@ def query(
     options: dict[str, Any] = {
         "datasets": list(datasets) or None, "calculations": list(calculations) or None,
         "filters": list(filters) or None, "groupBys": list(group_bys) or None,
-        "limit": limit, "offset": offset, "from": from_, "to": to, "granularity": granularity,
+        "limit": limit, "offset": offset, "from": from_, "to": to,
+        "granularity": granularity or ("auto" if calculations else None),
         "filterCombination": "OR" if any_filter else None,
         "orderBy": {"value": order_by, "order": "ASC" if asc else "DESC"} if order_by else None,
         "needle": {"value": needle, "isRegex": regex, "matchCase": match_case} if needle else None,

@@ -74,6 +74,7 @@ def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
         limit=limit,
         offset=offset,
         needle=_needle(doc.get("needle")),
+        with_series=doc.get("granularity") not in (None, ""),
         extra={k: v for k, v in doc.items() if k not in _KNOWN_FIELDS},
     )
 

@@ -101,6 +101,8 @@ class QueryEngine:
         if n_groups == 0 and matched == 0:
             aggregates = [{"groups": {}, "values": {label: _empty_value(label, spec)
                                                     for label in labels}}]
+        if not spec.with_series:
+            return aggregates, [], matched
         everything_shown = n_groups == 0 or (spec.offset == 0 and total_groups <= spec.limit)
         series_statement = plan.series(None if everything_shown else top_groups)
         series = self._series(series_statement, spec, n_groups, labels)
@@ -116,12 +118,19 @@ class QueryEngine:
         }
         if statement is not None:
             _, rows = self._run(statement)
+            group_dicts: dict[tuple[Any, ...], dict[str, Any]] = {}  # shared per group
+            keys = spec.group_bys
             for row in rows:
                 groups = row[1 : 1 + n_groups]
-                values = row[1 + n_groups :]
+                shown = group_dicts.get(groups)
+                if shown is None:
+                    shown = group_dicts[groups] = {
+                        k: plain(v) for k, v in zip(keys, groups, strict=True)
+                    }
                 buckets.setdefault(row[0], []).append({
-                    "groups": {k: plain(v) for k, v in zip(spec.group_bys, groups, strict=True)},
-                    "values": {k: plain(v) for k, v in zip(labels, values, strict=True)},
+                    "groups": shown,
+                    "values": {k: plain(v) for k, v in zip(labels, row[1 + n_groups :],
+                                                            strict=True)},
                 })
         return [{"time": t // 1_000_000, "data": data} for t, data in sorted(buckets.items())]
 

@@ -84,6 +84,9 @@ class QuerySpec:
     limit: int = 100
     offset: int = 0
     needle: Needle | None = None
+    # Series cost a second pass over the data, so they are computed only when the
+    # spec asks for them by giving a granularity (a duration or "auto").
+    with_series: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
