@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from limelight.alerts.manager import AlertManager
+from limelight.api import alerts as alerts_api
 from limelight.api import apikeys as apikeys_api
 from limelight.api import datasets as datasets_api
 from limelight.api import events as events_api
@@ -112,12 +114,17 @@ def create_app(settings: Settings) -> Starlette:
         runtime = await asyncio.to_thread(open_runtime, settings)
         app.state.limelight = runtime
         retention = asyncio.create_task(_retention_loop(runtime))
+        app.state.alerts = alerts = AlertManager(
+            runtime.store, runtime.engine.run, public_url=settings.console_url,
+            min_frequency_ns=int(settings.alert_min_frequency_s * 1e9))
+        await alerts.start()
         demo = start_in_server(runtime) if settings.demo else None
         try:
             yield
         finally:
             if demo is not None:
                 await asyncio.to_thread(demo.stop)
+            await alerts.stop()
             retention.cancel()
             await asyncio.to_thread(close_runtime, runtime)
 
@@ -129,5 +136,6 @@ def create_app(settings: Settings) -> Starlette:
         *datasets_api.routes,
         *explain_api.routes,
         *apikeys_api.routes,
+        *alerts_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

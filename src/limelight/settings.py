@@ -64,6 +64,24 @@ class Settings:
     demo: bool = _setting(
         False, "LIMELIGHT_DEMO", "Run the demo shop inside the server.", _bool
     )
+    public_url: str = _setting(
+        "", "LIMELIGHT_PUBLIC_URL",
+        "Address people reach the console at, for links in notifications; "
+        "default http://HOST:PORT.",
+    )
+    alert_min_frequency_s: float = _setting(
+        10.0, "LIMELIGHT_ALERT_MIN_FREQUENCY",
+        "Shortest alert frequency the server evaluates, in seconds.", float,
+    )
+
+    @property
+    def console_url(self) -> str:
+        """The public URL, else one built from the listening address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{self.port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from limelight import __version__
+from limelight.cli.alerts import alerts
 from limelight.cli.demo import demo
 from limelight.cli.explain import explain
 from limelight.cli.keys import keys
@@ -27,3 +28,4 @@ main.add_command(tail)
 main.add_command(keys)
 main.add_command(explain)
 main.add_command(demo)
+main.add_command(alerts)

@@ -1,0 +1,44 @@
+"""Notification channels by kind: each validates its properties and sends a Notification."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from limelight.alerts.channels import alertmanager, mail, pagerduty, slack, webhook
+from limelight.alerts.channels.base import ChannelError, Notification, Outcome
+
+Send = Callable[[httpx.AsyncClient, dict[str, Any], Notification], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    validate: Callable[[dict[str, Any]], None]
+    send: Send
+    refresh_ms: int = 0  # resend a firing alert this often (0: never)
+
+
+KINDS: dict[str, Kind] = {
+    "slack": Kind(slack.validate, slack.send),
+    "pagerduty": Kind(pagerduty.validate, pagerduty.send),
+    "webhook": Kind(webhook.validate, webhook.send),
+    "email": Kind(mail.validate, mail.send),
+    "alertmanager": Kind(alertmanager.validate, alertmanager.send, alertmanager.REFRESH_MS),
+}
+
+
+def validate_channel(properties: Any) -> Kind:
+    """The channel's kind, after checking its properties; raises ChannelError naming the field."""
+    if not isinstance(properties, dict):
+        raise ChannelError("properties", "must be a mapping")
+    kind = properties.get("kind")
+    if kind not in KINDS:
+        raise ChannelError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    KINDS[kind].validate(properties)
+    return KINDS[kind]
+
+
+__all__ = ["KINDS", "ChannelError", "Kind", "Notification", "Outcome", "validate_channel"]

@@ -1,0 +1,56 @@
+"""Generic webhook: a JSON payload, signed with HMAC-SHA256 when the channel has a secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import httpx
+import msgspec
+
+from limelight.alerts.channels.base import ChannelError, Notification, Outcome, http_url, post
+
+SIGNATURE_HEADER = "X-Limelight-Signature"
+
+
+def validate(properties: dict[str, Any]) -> None:
+    http_url(properties)
+    secret = properties.get("secret")
+    if secret is not None and not isinstance(secret, str):
+        raise ChannelError("secret", "must be a string")
+
+
+def payload(note: Notification) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "event": note.event,
+        "state": note.state,
+        "alert": {
+            "service": note.service, "id": note.alert_id, "name": note.name,
+            "severity": note.severity, "description": note.description,
+            "threshold": note.threshold, "calculation": note.calculation,
+            "labels": note.labels,
+        },
+        "instance": {"key": note.instance, "group": note.group, "dedup_key": note.dedup_key,
+                     "since_ms": note.since_ms},
+        "values": {"value": note.value, "previous": note.previous,
+                   "change_pct": note.change_pct},
+        "query": note.query,
+        "link": note.link,
+        "time_ms": note.time_ms,
+        "summary": note.summary(),
+    }
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def send(client: httpx.AsyncClient, properties: dict[str, Any],
+               note: Notification) -> Outcome:
+    body = msgspec.json.encode(payload(note))
+    headers = {}
+    if properties.get("secret"):
+        headers[SIGNATURE_HEADER] = signature(properties["secret"], body)
+    return await post(client, properties["url"], body, headers)
