@@ -28,6 +28,7 @@ from limelight.api import events as events_api
 from limelight.api import explain as explain_api
 from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
+from limelight.api import resources as resources_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
 from limelight.demo.background import start_in_server
@@ -137,5 +138,6 @@ def create_app(settings: Settings) -> Starlette:
         *explain_api.routes,
         *apikeys_api.routes,
         *alerts_api.routes,
+        *resources_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -128,3 +128,18 @@ class StoreContract:
         assert store.meta_delete("things", "b") is True
         assert store.meta_delete("things", "b") is False
         assert store.meta_get("things", "b") is None
+
+    def test_meta_replace_swaps_one_prefix_in_one_transaction(self, store: Any) -> None:
+        store.meta_put("res", "shop/a", {"v": 1})
+        store.meta_put("res", "shop/b", {"v": 1})
+        store.meta_put("res", "shopping/a", {"v": 1})
+        store.meta_put("other", "shop/a", {"v": 1})
+        store.meta_replace("res", "shop/", {"shop/b": {"v": 2}, "shop/c": {"v": 3}})
+        assert store.meta_list("res") == {"shop/b": {"v": 2}, "shop/c": {"v": 3},
+                                          "shopping/a": {"v": 1}}
+        assert store.meta_get("other", "shop/a") == {"v": 1}
+        with pytest.raises(ValueError, match="start with"):
+            store.meta_replace("res", "shop/", {"shop/d": {"v": 4}, "shopping/a": {"v": 9}})
+        assert set(store.meta_list("res")) == {"shop/b", "shop/c", "shopping/a"}
+        store.meta_replace("res", "shop/", {})
+        assert store.meta_list("res") == {"shopping/a": {"v": 1}}

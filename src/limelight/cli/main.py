@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from limelight import __version__
+from limelight.cli import code
 from limelight.cli.alerts import alerts
 from limelight.cli.demo import demo
 from limelight.cli.explain import explain
@@ -29,3 +30,5 @@ main.add_command(keys)
 main.add_command(explain)
 main.add_command(demo)
 main.add_command(alerts)
+for command in code.commands:
+    main.add_command(command)

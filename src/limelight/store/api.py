@@ -73,3 +73,9 @@ class MetaStore(Protocol):
     def meta_put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None: ...
 
     def meta_delete(self, collection: str, doc_id: str) -> bool: ...
+
+    def meta_replace(self, collection: str, prefix: str, docs: dict[str, dict[str, Any]]) -> None:
+        """Every doc whose id starts with `prefix` replaced by `docs`, in one transaction.
+
+        Each id in `docs` must start with `prefix` (else ValueError, nothing changed).
+        """

@@ -67,6 +67,7 @@ class DuckDBStore:
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._meta_lock = threading.Lock()
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} ("
             "collection VARCHAR, id VARCHAR, doc VARCHAR, PRIMARY KEY (collection, id))"
@@ -277,3 +278,25 @@ class DuckDBStore:
             f"DELETE FROM {META_TABLE} WHERE collection = ? AND id = ?", [collection, doc_id]
         ).fetchone()
         return bool(row and row[0])
+
+    def meta_replace(self, collection: str, prefix: str, docs: dict[str, dict[str, Any]]) -> None:
+        outside = [doc_id for doc_id in docs if not doc_id.startswith(prefix)]
+        if outside:
+            raise ValueError(f"doc ids {outside!r} do not start with {prefix!r}")
+        rows = [[collection, doc_id, msgspec.json.encode(doc).decode()]
+                for doc_id, doc in docs.items()]
+        with self._meta_lock:
+            cursor = self._db.cursor()
+            try:
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    cursor.execute(f"DELETE FROM {META_TABLE} WHERE collection = ? AND "
+                                   "starts_with(id, ?)", [collection, prefix])
+                    if rows:
+                        cursor.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", rows)
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+            finally:
+                cursor.close()

@@ -1,0 +1,1 @@
+"""Observability as code: `.limelight/` files read, validated and compared with the server."""
