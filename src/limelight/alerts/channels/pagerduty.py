@@ -22,7 +22,10 @@ SEVERITY = {"critical": "critical", "error": "error", "warning": "warning", "inf
 
 
 def validate(properties: dict[str, Any]) -> None:
-    required_text(properties, "routing_key")
+    # An empty key is how a file turns paging off in an environment
+    # (`pd_key: {default: "", prod: "..."}`); a missing one is a mistake.
+    if properties.get("routing_key") != "":
+        required_text(properties, "routing_key")
     url = properties.get("url", DEFAULT_URL)
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ChannelError("url", f"{url!r} is not an http(s) URL")
@@ -63,5 +66,7 @@ def event(properties: dict[str, Any], note: Notification) -> dict[str, Any]:
 
 async def send(client: httpx.AsyncClient, properties: dict[str, Any],
                note: Notification) -> Outcome:
+    if not properties["routing_key"]:
+        return Outcome(False, None, "not sent: routing_key is empty in this environment")
     url = properties.get("url") or DEFAULT_URL
     return await post(client, url, msgspec.json.encode(event(properties, note)))
