@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -31,8 +32,10 @@ from limelight.api import query as query_api
 from limelight.api import resources as resources_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
+from limelight.code import stored
 from limelight.demo.background import start_in_server
 from limelight.ingest.pipeline import IngestQueue
+from limelight.ingest.policy import Policies, policies_from
 from limelight.query.run import QueryEngine
 from limelight.runtime import Runtime
 from limelight.settings import Settings
@@ -59,9 +62,20 @@ def open_runtime(settings: Settings) -> Runtime:
     keys = KeyRing(store, settings.admin_key)
     if keys.empty():
         _first_keys(keys, settings.data_dir)
-    queue = IngestQueue(store, settings.queue_max_rows)
+    policies = Policies(_obfuscation_secret(store))
+    policies.replace(policies_from(store.meta_list(stored.COLLECTION).values()))
+    queue = IngestQueue(store, settings.queue_max_rows, policies)
     queue.start()
     return Runtime(settings, store, queue, engine, keys)
+
+
+def _obfuscation_secret(store: DuckDBStore) -> bytes:
+    """The server's own key for hashing obfuscated values: made once, kept in the store."""
+    doc = store.meta_get("server", "obfuscation")
+    if doc is None:
+        doc = {"secret": secrets.token_hex(32)}
+        store.meta_put("server", "obfuscation", doc)
+    return bytes.fromhex(doc["secret"])
 
 
 def close_runtime(runtime: Runtime) -> None:
@@ -89,15 +103,19 @@ def _first_keys(keys: KeyRing, data_dir: Path) -> None:
 async def _retention_loop(runtime: Runtime) -> None:
     while True:
         await asyncio.sleep(runtime.settings.retention_interval_s)
-        await asyncio.to_thread(enforce_retention, runtime.store)
+        await asyncio.to_thread(enforce_retention, runtime.store, runtime.queue.policies)
 
 
-def enforce_retention(store: DuckDBStore) -> dict[str, int]:
-    """Delete every dataset's events older than its retention; returns rows deleted per dataset."""
+def enforce_retention(store: DuckDBStore, policies: Policies) -> dict[str, int]:
+    """Delete every dataset's events older than its retention; returns rows deleted per dataset.
+
+    A `dataset` resource's retention wins over one set with PATCH /api/datasets.
+    """
     now = time.time_ns()
     deleted = {}
     for name in list(store.schemas()):
-        cutoff = now - store.retention_days(name) * 86_400 * 1_000_000_000
+        days = policies.retention_days(name) or store.retention_days(name)
+        cutoff = now - days * 86_400 * 1_000_000_000
         try:
             deleted[name] = store.delete_before(name, cutoff)
         except Exception:  # one dataset's failure must not stop the others' retention

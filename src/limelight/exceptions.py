@@ -45,3 +45,9 @@ class Unavailable(LimelightError):
 
 class NotFound(LimelightError):
     status = 404
+
+
+class Conflict(LimelightError):
+    """The change would fight another source of truth (e.g. a resource applied as code)."""
+
+    status = 409

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 
 from limelight.alerts.channels import alertmanager, mail, pagerduty, slack, webhook
@@ -18,7 +19,7 @@ from limelight.alerts.channels.base import Notification, console_link
 from limelight.alerts.delivery import Delivery, Dispatcher
 from limelight.alerts.history import AlertRecords
 from limelight.store.duckdb import DuckDBStore
-from tests.alerts.receivers import Mailbox, Receiver, Reply, flaky_reply
+from tests.alerts.receivers import Mailbox, Receiver, Reply, flaky_reply, pagerduty_reply
 
 SPEC = {"datasets": ["otel"], "calculations": ["COUNT"], "filters": ["$error = true"],
         "groupBys": ["http.route"]}
@@ -77,6 +78,23 @@ def test_pagerduty_resolve_and_reminder() -> None:
         "routing_key": "rk", "dedup_key": "limelight/shop/checkout-errors/abc",
         "event_action": "resolve"}
     assert pagerduty.event({"routing_key": "rk"}, note("reminder"))["event_action"] == "trigger"
+
+
+def test_pagerduty_with_an_empty_routing_key_is_valid_and_sends_nothing(
+        receivers: Callable[[Reply], Receiver]) -> None:
+    """`pd_key: {default: ""}` turns paging off outside prod (the design's example)."""
+    receiver = receivers(pagerduty_reply)
+    channel = {"kind": "pagerduty", "routing_key": "", "url": receiver.url + "/v2/enqueue"}
+    pagerduty.validate(channel)
+
+    async def send() -> Any:
+        async with httpx.AsyncClient() as client:
+            return await pagerduty.send(client, channel, note())
+
+    outcome = asyncio.run(send())
+    assert not outcome.ok and not outcome.retryable
+    assert outcome.detail == "not sent: routing_key is empty in this environment"
+    assert receiver.received() == []
 
 
 def test_webhook_payload_and_signature() -> None:

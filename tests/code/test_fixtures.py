@@ -53,3 +53,22 @@ def test_good_fixture_values_are_substituted_with_their_types() -> None:
     example = build(FIXTURES / "design-example.good.yml").resources
     assert example["checkout-errors-alert"].properties["parameters"]["threshold"] == "> 10"
     assert example["checkout-errors-alert"].line == 11
+
+
+DESIGN_INDEX = ("index.yml", """\
+version: 1
+service: shop
+variables:
+  error_threshold: {default: 10, prod: 50}
+  pd_key: {default: "", prod: "0123456789abcdef0123456789abcdef"}
+""")
+
+
+@pytest.mark.parametrize("env", [None, "prod"])
+def test_design_example_validates_with_its_own_index(env: str | None) -> None:
+    """Outside prod the example's PagerDuty key is empty: paging is off, not an error."""
+    path = FIXTURES / "design-example.good.yml"
+    project = build_project(DESIGN_INDEX, [(path.name, path.read_text())], env=env)
+    assert [str(i) for i in project.issues] == []
+    key = project.resources["oncall"].properties["routing_key"]
+    assert key == ("0123456789abcdef0123456789abcdef" if env else "")

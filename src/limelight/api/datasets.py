@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from limelight.api.http import json_response, read_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest, NotFound
+from limelight.exceptions import BadRequest, Conflict, NotFound
 from limelight.runtime import Runtime
 from limelight.timeparse import format_ns
 
@@ -19,13 +19,16 @@ from limelight.timeparse import format_ns
 async def get_datasets(request: Request) -> Response:
     runtime: Runtime = request.app.state.limelight
     infos = await run_in_threadpool(runtime.store.datasets)
+    policies = runtime.queue.policies.by_dataset
     return json_response({"datasets": [
         {
             "name": info.name,
             "events": info.events,
             "first": format_ns(info.first_ns) if info.first_ns is not None else None,
             "last": format_ns(info.last_ns) if info.last_ns is not None else None,
-            "retention_days": info.retention_days,
+            "retention_days": runtime.queue.policies.retention_days(info.name)
+            or info.retention_days,
+            "managed_by": list(policies[info.name].services) if info.name in policies else [],
         }
         for info in infos
     ]})
@@ -52,6 +55,11 @@ async def patch_dataset(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in runtime.store.schemas():
         raise NotFound(f"unknown dataset {name!r}")
+    managed = runtime.queue.policies.retention_days(name)
+    if managed is not None:
+        services = ", ".join(runtime.queue.policies.by_dataset[name].services)
+        raise Conflict(f"dataset {name!r} has its retention ({managed} days) set by the "
+                       f"`dataset` resource of service {services}; change it there")
     try:
         doc = msgspec.json.decode(await read_body(request, 64 * 1024))
         days = doc["retention_days"]

@@ -19,6 +19,7 @@ from limelight.code import stored
 from limelight.code.diff import make_plan
 from limelight.code.resources import check_name, check_resources
 from limelight.exceptions import BadRequest, NotFound
+from limelight.ingest.policy import policies_from
 from limelight.runtime import Runtime
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -52,6 +53,11 @@ async def _json(request: Request) -> Any:
 
 async def _docs(request: Request) -> dict[str, dict[str, Any]]:
     return await run_in_threadpool(_runtime(request).store.meta_list, stored.COLLECTION)
+
+
+async def _refresh_policies(request: Request) -> None:
+    """Dataset resources take effect on the next ingested batch."""
+    _runtime(request).queue.policies.replace(policies_from((await _docs(request)).values()))
 
 
 @requires(Scope.QUERY)
@@ -93,6 +99,7 @@ async def put_resources(request: Request) -> Response:
     current = stored.of_service(await _docs(request), service)
     docs = stored.service_docs(service, specs, current, time.time_ns() // 1_000_000)
     await run_in_threadpool(store.meta_replace, stored.COLLECTION, stored.prefix(service), docs)
+    await _refresh_policies(request)
     plan = make_plan(specs, stored.specs_of(current.values()))
     return json_response({
         "service": service,
@@ -108,6 +115,7 @@ async def delete_resources(request: Request) -> Response:
     current = stored.of_service(await _docs(request), service)
     await run_in_threadpool(_runtime(request).store.meta_replace, stored.COLLECTION,
                             stored.prefix(service), {})
+    await _refresh_policies(request)
     return json_response({"service": service,
                           "remove": sorted(str(d.get("id")) for d in current.values())})
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from limelight.exceptions import Overloaded, Unavailable
+from limelight.ingest.policy import Policies
 from limelight.model import Batch
 from limelight.store.api import Writer
 
@@ -102,8 +103,9 @@ def _worker_started() -> None:
 
 
 class IngestQueue:
-    def __init__(self, writer: Writer, max_rows: int) -> None:
+    def __init__(self, writer: Writer, max_rows: int, policies: Policies | None = None) -> None:
         self._writer = writer
+        self.policies = policies or Policies(secret=b"")
         cores = os.cpu_count() or 1
         self._workers = _Workers(min(cores, MAX_WORKERS) if cores > 1 else 0)
         self._max_rows = max_rows
@@ -148,6 +150,7 @@ class IngestQueue:
 
     async def submit(self, batches: Sequence[Batch]) -> None:
         """Returns once every row is durable; raises Overloaded when the queue is full."""
+        batches = self.policies.apply(batches)
         rows = sum(batch.size for batch in batches)
         if rows == 0:
             return
