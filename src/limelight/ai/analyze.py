@@ -20,27 +20,6 @@ SAMPLE = 2000
 _LATENCY_OPS = ("P", "AVG", "MAX", "MEDIAN", "SUM")
 
 
-def analyze(target: dict[str, Any], query: QueryFn, trace: TraceFn) -> dict[str, Any]:
-    kind = target.get("kind")
-    if kind == "query":
-        spec = target.get("query")
-        if not isinstance(spec, dict):
-            raise BadRequest('target.query: give the query spec, e.g. {"datasets": ["otel"], ...}')
-        return analyze_query(spec, query)
-    if kind == "trace":
-        trace_id = str(target.get("trace_id", ""))
-        found = trace(trace_id)
-        if found is None:
-            raise NotFound(f"no events with trace id {trace_id}")
-        return analyze_trace(found)
-    if kind == "event":
-        return analyze_event(str(target.get("dataset", "")), target.get("id"), query, trace)
-    if kind in ("error", "alert"):
-        raise BadRequest(f"target kind {kind!r} needs error groups / alerts, which this server "
-                         "does not have yet; explain a query, trace or event instead")
-    raise BadRequest("target.kind: one of query, trace, event, error, alert")
-
-
 def _series_by_group(result: dict[str, Any], label: str) -> dict[str, list[tuple[int, float]]]:
     """Each group's points for one calculation, empty buckets as 0, without a still-filling
     last bucket (its partial count would look like a drop)."""

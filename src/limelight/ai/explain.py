@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from limelight.ai.analyze import TraceFn, analyze
+from limelight.ai.analyze import TraceFn
 from limelight.ai.offline import explain_offline
 from limelight.ai.provider import ProviderConfig, ProviderError, build_payload, complete
 from limelight.ai.redact import Pseudonymiser
+from limelight.ai.targets import analyze_target
 from limelight.exceptions import BadRequest
 from limelight.query.run import QueryFn
 from limelight.store.api import MetaStore
@@ -36,12 +37,13 @@ def explain(
     meta: MetaStore,
     provider: ProviderConfig | None,
     blocked_keys: tuple[str, ...] = (),
+    context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     target = request.get("target")
     if not isinstance(target, dict):
         raise BadRequest('give {"target": {"kind": "query" | "trace" | "event", ...}}')
     preview = bool(request.get("preview"))
-    analysis = analyze(target, query, trace)
+    analysis = analyze_target(target, query, trace, context)
     offline = explain_offline(analysis)
     if provider is None:
         return {**offline, "analysis": analysis, "provider": OFFLINE, "sent_payload": None,

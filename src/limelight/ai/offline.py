@@ -21,7 +21,32 @@ def explain_offline(analysis: dict[str, Any]) -> dict[str, Any]:
         answer["summary"] = f"{event.get('$service', 'A service')} recorded {what!r}. " + (
             answer["summary"])
         return answer
+    if kind == "alert":
+        return _alert(analysis)
     return _query(analysis)
+
+
+def _alert(analysis: dict[str, Any]) -> dict[str, Any]:
+    """The alert's state first, then what its query's analysis found."""
+    alert = analysis["alert"]
+    answer = _query(analysis)
+    head = f"Alert {alert['name']!r} ({alert['severity']})"
+    if alert["firing"]:
+        parts = []
+        for instance in alert["firing"][:3]:
+            group = ", ".join(f"{k} = {v}" for k, v in instance["group"].items())
+            value = "no data" if instance["value"] is None else f"{instance['value']:g}"
+            parts.append(f"{alert['calculation']} = {value}" + (f" for {group}" if group else "")
+                         + f" since {_when(instance['since_ms'])}")
+        head += f" is firing ({alert['threshold']}): " + "; ".join(parts) + "."
+    else:
+        head += f" is {alert['state']} (threshold {alert['threshold']})."
+    answer["summary"] = head + " " + answer["summary"]
+    if alert["firing"]:
+        answer["actions"] = answer["actions"] + [
+            "If this is expected (a deploy, a load test), snooze the alert: "
+            f"POST /api/alerts/{alert['id']}/snooze."]
+    return answer
 
 
 def _nothing(what: str) -> dict[str, Any]:

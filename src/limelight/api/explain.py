@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import msgspec
@@ -12,9 +13,13 @@ from starlette.routing import Route
 
 from limelight.ai.explain import audit_log, explain
 from limelight.ai.provider import ProviderConfig
+from limelight.alerts.catalog import split_ref
+from limelight.alerts.manager import AlertManager
+from limelight.alerts.rules import RuleError, alert_query
+from limelight.alerts.views import alert_view
 from limelight.api.http import json_response, read_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest
+from limelight.exceptions import BadRequest, NotFound
 from limelight.query.trace import fetch_trace
 from limelight.runtime import Runtime
 from limelight.settings import Settings
@@ -40,11 +45,37 @@ async def post_explain(request: Request) -> Response:
     def trace(trace_id: str) -> dict[str, Any] | None:
         return fetch_trace(runtime.store, trace_id)
 
+    target = body.get("target")
+    context = (await _alert_context(request, str(target.get("id", "")))
+               if isinstance(target, dict) and target.get("kind") == "alert" else None)
+    blocked = tuple(sorted({key for policy in runtime.queue.policies.by_dataset.values()
+                            for key in policy.blocked_keys | policy.obfuscated_keys}))
     answer = await run_in_threadpool(
         explain, body, runtime.engine.run, trace, runtime.store,
-        provider_config(runtime.settings),
+        provider_config(runtime.settings), blocked, context,
     )
     return json_response(answer)
+
+
+async def _alert_context(request: Request, ref: str) -> dict[str, Any]:
+    """The alert as the API shows it, with the spec and calculation it evaluates."""
+    manager: AlertManager = request.app.state.alerts
+    catalog, rules = await manager.current()
+    properties = catalog.alerts().get(ref)
+    if properties is None:
+        raise NotFound(f"no alert {ref!r}; give its id as service/alert-id")
+    rule = rules[ref]
+    if isinstance(rule, RuleError):
+        raise BadRequest(f"alert {ref} cannot be evaluated: {rule}")
+    service, _ = split_ref(ref)
+    try:
+        evaluated = alert_query(rule, catalog.of(service, "query"))
+    except RuleError as exc:
+        raise BadRequest(f"alert {ref} cannot be evaluated: {exc}") from exc
+    view = alert_view(ref, properties, rule, manager.states.get(ref), catalog,
+                      time.time_ns() // 1_000_000)
+    return {"alert": view, "spec": evaluated.spec, "calculation": evaluated.label,
+            "window_ms": rule.window_ns // 1_000_000}
 
 
 @requires(Scope.ADMIN)

@@ -1,4 +1,4 @@
-"""`limelight explain`: Ask AI about a query, a trace or an event."""
+"""`limelight explain`: Ask AI about a query, a trace, an event or an alert."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from limelight.cli.client import connect, connection_options
 @click.command()
 @click.option("--trace", "trace_id", default=None, help="Explain this trace id.")
 @click.option("--event", "event_ref", default=None, help="Explain an event: DATASET:ID.")
+@click.option("--alert", "alert_ref", default=None, help="Explain an alert: SERVICE/ALERT-ID.")
 @click.option("--file", "spec_file", type=click.File("r"), default=None,
               help="Explain the result of the query spec in this JSON file.")
 @click.option("--preview", is_flag=True, help="Show what would be sent; send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the raw response as JSON.")
 @connection_options
 def explain(
-    trace_id: str | None, event_ref: str | None, spec_file: Any, preview: bool, as_json: bool,
-    url: str, api_key: str | None, data_dir: Path,
+    trace_id: str | None, event_ref: str | None, alert_ref: str | None, spec_file: Any,
+    preview: bool, as_json: bool, url: str, api_key: str | None, data_dir: Path,
 ) -> None:
     """Explain what is happening, the likely root cause and what to do.
 
@@ -31,10 +32,11 @@ def explain(
       limelight explain --trace 5b8efff798038103d269b633813fc60c
       limelight explain --file errors-by-route.json
       limelight explain --event otel:1234 --preview
+      limelight explain --alert shop/checkout-errors
     """
-    chosen = [x for x in (trace_id, event_ref, spec_file) if x is not None]
+    chosen = [x for x in (trace_id, event_ref, alert_ref, spec_file) if x is not None]
     if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --trace, --event or --file")
+        raise click.UsageError("give exactly one of --trace, --event, --alert or --file")
     target: dict[str, Any]
     if trace_id:
         target = {"kind": "trace", "trace_id": trace_id}
@@ -43,6 +45,8 @@ def explain(
         if not event_id.isdigit():
             raise click.UsageError("--event takes DATASET:ID, e.g. otel:1234")
         target = {"kind": "event", "dataset": dataset, "id": int(event_id)}
+    elif alert_ref:
+        target = {"kind": "alert", "id": alert_ref}
     else:
         try:
             target = {"kind": "query", "query": json.load(spec_file)}
