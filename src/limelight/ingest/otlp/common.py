@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from limelight.exceptions import BadRequest
+from limelight.gcpause import collection_paused
 from limelight.model import AttrValue, Batch
 
 M = TypeVar("M", bound=Message)
@@ -54,17 +54,10 @@ def decode_request(decoder: Decoder, body: bytes, content_type: str, target: Tar
                    prepare: Callable[[Batch], Batch] | None = None) -> Decoded:
     """Run a decoder, then `prepare` (the store's conversion, see DuckDBStore.preparer) on
     its batch. Module-level and picklable, so the ingest queue can run it in a worker."""
-    # Decoding allocates many short-lived objects and no cycles: collecting during it
-    # only costs time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collection_paused():
         decoded = decoder(body, content_type, target)
         if prepare is not None:
             decoded.batch = prepare(decoded.batch)
-    finally:
-        if enabled:
-            gc.enable()
     return decoded
 
 
