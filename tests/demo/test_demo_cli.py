@@ -9,6 +9,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from limelight.cli.main import main
+from limelight.demo.resources import ALERT_ID
+from limelight.demo.sender import DemoSender
 from tests.conftest import RunningServer, free_port, start_server, stop_server
 from tests.demo.test_shop import EARLY_ERROR_SEED
 
@@ -106,7 +108,53 @@ def test_serve_demo_fills_the_server_by_itself(tmp_path: Path) -> None:
         assert count(running, "logs") > 0
         with running.client() as client:
             names = [k["name"] for k in client.get("/api/api-keys").json()["keys"]]
+            resources = client.get("/api/resources", params={"service": "demo"}).json()
         assert "demo" in names
+        assert ALERT_ID in {r["id"] for r in resources["resources"]}
     finally:
         stop_server(running)
     assert not running.server.thread.is_alive()  # type: ignore[attr-defined]
+
+
+def test_demo_with_an_admin_key_adds_queries_a_dashboard_and_an_alert_that_fires(
+        server: RunningServer) -> None:
+    result = run_demo("--duration", "1", "--url", server.url, "--api-key", server.admin_key)
+    assert result.exit_code == 0, result.output
+    assert "Added the demo's saved queries" in result.output
+    with server.client() as client:
+        resources = client.get("/api/resources", params={"service": "demo"}).json()["resources"]
+    by_id = {r["id"]: r for r in resources}
+    assert by_id["shop-overview"]["type"] == "dashboard"
+    assert by_id[ALERT_ID]["type"] == "alert"
+
+    # A minute of the shop, sent at once, then every saved query answers and the alert,
+    # evaluated over that minute as the server would, fires for acme only.
+    sender = DemoSender(server.url, server.admin_key, rate=20, seed=EARLY_ERROR_SEED)
+    try:
+        now = time.time_ns()
+        sender.send_window(now - 60 * 10**9, now)
+    finally:
+        sender.close()
+    for resource in resources:
+        if resource["type"] == "query":
+            spec = {**resource["properties"]["parameters"], "from": "5m"}
+            assert server.query(spec)["aggregates"], resource["id"]
+    failures = server.query({**by_id["payment-failures-query"]["properties"]["parameters"],
+                             "from": "5m"})
+    by_provider = {a["groups"]["payment.provider"]: a["values"]["COUNT"]
+                   for a in failures["aggregates"]}  # type: ignore[union-attr]
+    assert by_provider["acme"] > 3 >= by_provider.get("stripe", 0)
+    with server.client() as client:
+        backtest = client.post("/api/resources/demo/backtest", json={
+            "alert": by_id[ALERT_ID]["properties"], "days": 1}).json()
+    assert backtest["fired"] >= 1, backtest
+
+
+def test_demo_with_an_ingest_key_says_the_resources_need_an_admin_key(
+        server: RunningServer) -> None:
+    result = run_demo("--duration", "1", "--url", server.url,
+                      "--api-key", server.create_key("ingest"))
+    assert result.exit_code == 0, result.output
+    assert "need an admin key and were not added" in " ".join(result.output.split())
+    with server.client() as client:
+        assert client.get("/api/resources").json()["resources"] == []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from limelight.apikeys import Scope
+from limelight.code import stored
+from limelight.demo.resources import SERVICE, demo_resources
 from limelight.demo.sender import DemoSender
 
 if TYPE_CHECKING:
@@ -60,6 +63,7 @@ def self_url(host: str, port: int) -> str:
 def start_in_server(runtime: Runtime, rate: float = 10.0) -> BackgroundDemo:
     """Start the shop with its own ingest key (revoked again by `stop()`, which must run
     before the runtime closes)."""
+    apply_in_store(runtime)
     key, _ = runtime.keys.create(Scope.INGEST, "demo")
     settings = runtime.settings
     sender = DemoSender(self_url(settings.host, settings.port), key, rate=rate, strict=False)
@@ -67,3 +71,11 @@ def start_in_server(runtime: Runtime, rate: float = 10.0) -> BackgroundDemo:
     demo.start()
     log.info("demo shop sending to %s", demo.sender.url)
     return demo
+
+
+def apply_in_store(runtime: Runtime) -> None:
+    """The demo's resources, stored as `PUT /api/resources/demo` would store them."""
+    now_ms = time.time_ns() // 1_000_000
+    current = stored.of_service(runtime.store.meta_list(stored.COLLECTION), SERVICE)
+    docs = stored.service_docs(SERVICE, demo_resources(), current, now_ms)
+    runtime.store.meta_replace(stored.COLLECTION, stored.prefix(SERVICE), docs)

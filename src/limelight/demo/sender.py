@@ -15,6 +15,7 @@ from google.rpc import status_pb2
 
 from limelight.demo.encode import logs_request, metrics_request, traces_request
 from limelight.demo.records import Event
+from limelight.demo.resources import SERVICE, demo_resources
 from limelight.demo.shop import Shop, Telemetry
 
 log = logging.getLogger("limelight.demo")
@@ -94,6 +95,18 @@ class DemoSender:
             raise DemoError(f"cannot reach Limelight at {self.url}: {exc}") from exc
         if response.status_code in (401, 403):
             raise DemoError(_refused(response))
+
+    def apply_resources(self) -> bool:
+        """Add the demo's queries, dashboard and alert; False when the key may not (not admin)."""
+        try:
+            response = self._client.put(f"/api/resources/{SERVICE}", json=demo_resources())
+        except httpx.HTTPError as exc:
+            raise DemoError(f"cannot reach Limelight at {self.url}: {exc}") from exc
+        if response.status_code == 403:
+            return False
+        if response.status_code != 200:
+            raise DemoError(f"applying the demo's resources failed: {_message(response)}")
+        return True
 
     def wait_ready(self, stop: threading.Event, timeout_s: float = 60.0) -> bool:
         """Poll the health probe until it answers, `stop` is set or the time is up."""
