@@ -24,6 +24,7 @@ from starlette.routing import Route
 from limelight.alerts.manager import AlertManager
 from limelight.api import alerts as alerts_api
 from limelight.api import apikeys as apikeys_api
+from limelight.api import dashboards as dashboards_api
 from limelight.api import datasets as datasets_api
 from limelight.api import events as events_api
 from limelight.api import explain as explain_api
@@ -157,5 +158,6 @@ def create_app(settings: Settings) -> Starlette:
         *apikeys_api.routes,
         *alerts_api.routes,
         *resources_api.routes,
+        *dashboards_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)
