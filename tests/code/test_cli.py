@@ -45,7 +45,7 @@ def test_init_validate_plan_apply_change_remove(server: RunningServer, tmp_path:
         "(1 alert, 1 channel, 1 dashboard, 1 query, 1 route).\n")
 
     planned = expect(cli(server, "plan", *d), 2)
-    for line in ("+ errors-alert (alert) will be added", "+ errors-by-route (query) will be added",
+    for line in ("+ errors-alert (alert) will be added", "+ errors-by-namespace (query) will be added",
                  "+ overview (dashboard) will be added", "+ team-slack (channel) will be added",
                  "+ warnings-to-slack (route) will be added", "+     threshold: '> 10'",
                  "backtest: no stored events for its query in the last 7 days",
@@ -87,7 +87,7 @@ def test_validate_prints_every_error_and_plan_refuses(server: RunningServer,
     folder = started(tmp_path, "shop")
     (folder / "broken.yml").write_text(
         "bad-alert:\n  type: alert\n  properties:\n    name: Bad\n"
-        "    parameters: {query: errors-by-route, threshold: above 3}\n"
+        "    parameters: {query: errors-by-namespace, threshold: above 3}\n"
         "bad-check:\n  type: check\n  properties: {url: 'https://x', interval: 1s}\n")
     errors = [f"{folder}/broken.yml:5: bad-alert.parameters.threshold: 'above 3' is not a",
               f"{folder}/broken.yml:8: bad-check.interval: must be at least 10s"]
@@ -117,7 +117,7 @@ def test_two_services_never_touch_each_other(server: RunningServer, tmp_path: Pa
     (shop / "dashboards.yml").unlink()
     (shop / "channels.yml").unlink()
     expect(cli(server, "apply", "-y", "--dir", str(shop), "--var", "slack_url=x"), 0)
-    assert sorted(remote(server, "shop")) == ["errors-alert", "errors-by-route"]
+    assert sorted(remote(server, "shop")) == ["errors-alert", "errors-by-namespace"]
     assert len(remote(server, "billing")) == 5
     assert "No changes" in expect(cli(server, "plan", "--dir", str(billing)), 0)
     destroyed = expect(cli(server, "destroy", "-y", "--dir", str(shop)), 0)

@@ -21,10 +21,10 @@ variables:
 
 ALERTS = """\
 # Queries and the alerts that watch them.
-errors-by-route:
+errors-by-namespace:
   type: query
   properties:
-    name: Errors by route
+    name: Errors by namespace
     parameters:
       datasets: [otel]
       calculations: [COUNT]
@@ -35,9 +35,9 @@ errors-alert:
   properties:
     name: Too many errors
     severity: warning
-    description: More errors than usual on one route of {service}.
+    description: More errors than usual in one namespace of {service}.
     parameters:
-      query: errors-by-route        # a query id above, or an inline query spec
+      query: errors-by-namespace        # a query id above, or an inline query spec
       threshold: "> {{{{ error_threshold }}}}"
       frequency: 1m                 # how often it is evaluated (10s at the least)
       window: 5m                    # over which stretch of time
@@ -66,7 +66,7 @@ overview:
     widgets:
       - type: timeseries
         title: Errors by route
-        query: errors-by-route
+        query: errors-by-namespace
       - type: statistic
         title: P99 latency (ms)
         query:
