@@ -45,7 +45,8 @@ def test_init_validate_plan_apply_change_remove(server: RunningServer, tmp_path:
         "(1 alert, 1 channel, 1 dashboard, 1 query, 1 route).\n")
 
     planned = expect(cli(server, "plan", *d), 2)
-    for line in ("+ errors-alert (alert) will be added", "+ errors-by-namespace (query) will be added",
+    for line in ("+ errors-alert (alert) will be added",
+                 "+ errors-by-namespace (query) will be added",
                  "+ overview (dashboard) will be added", "+ team-slack (channel) will be added",
                  "+ warnings-to-slack (route) will be added", "+     threshold: '> 10'",
                  "backtest: no stored events for its query in the last 7 days",
