@@ -66,6 +66,8 @@ def _section(title: str, statement: Statement | None) -> str:
 
 def render(result: Plan) -> str:
     parts = [_section("aggregates", result.aggregates), _section("events", result.events)]
+    if result.totals is not None:
+        parts.append(_section("totals", result.totals))
     if result.aggregates is not None:
         parts.append(_section("series (every group)", result.series(None)))
         if result.group_count:
@@ -175,7 +177,7 @@ def test_golden_sql_runs_on_duckdb(name: str) -> None:
             defs.append('"$attrs" VARCHAR')
         db.execute(f'CREATE TABLE "{schema.name}" ({", ".join(defs)})')
     result = plan(CASES[name])
-    statements = [result.aggregates, result.events]
+    statements = [result.aggregates, result.events, result.totals]
     if result.aggregates is not None:
         statements += [result.series(None), result.series([("a",) * result.group_count])]
     for statement in statements:

@@ -151,6 +151,10 @@ class Plan:
     group_count: int
     calculation_labels: tuple[str, ...]
     spec: QuerySpec
+    # How many groups and matching events there are in all: only needed when the aggregates
+    # page may not hold every group (counting them in the same statement with window
+    # functions made exact quantiles 25 % slower).
+    totals: Statement | None = None
     _series: tuple[str, str, str, dict[str, Any]] | None = None  # select, from, where, params
 
     def series(self, top_groups: list[tuple[Any, ...]] | None) -> Statement | None:
@@ -223,18 +227,21 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
     select = ", ".join([*groups, *calcs])
     # Without groups there is one row, always shown; groups are paged.
     sql = (
-        f"SELECT {select}, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups "
-        f"FROM {from_clause} WHERE {where}"
+        f"SELECT {select}, count(*) AS __matched FROM {from_clause} WHERE {where}"
         + (f" GROUP BY {group_keys} ORDER BY {order} LIMIT {params.add(spec.limit)} "
            f"OFFSET {params.add(spec.offset)}" if groups else "")
     )
     aggregates = Statement.build(sql, params.values)
+    totals = Statement.build(
+        f"SELECT count(*) AS __groups, sum(__n) AS __matched FROM (SELECT {', '.join(groups)}, "
+        f"count(*) AS __n FROM {from_clause} WHERE {where} GROUP BY {group_keys})",
+        params.values) if groups else None
     bucket = params.add(spec.granularity_ns)
     series_select = ", ".join(
         [f"({quote(TIMESTAMP)} // {bucket}) * {bucket} AS __bucket", *groups, *calcs]
     )
     return Plan(
-        aggregates, None, len(groups), tuple(c.label for c in spec.calculations), spec,
+        aggregates, None, len(groups), tuple(c.label for c in spec.calculations), spec, totals,
         _series=(series_select, from_clause, where, params.values),
     )
 

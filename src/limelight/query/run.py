@@ -90,16 +90,20 @@ class QueryEngine:
         labels = plan.calculation_labels
         aggregates = []
         top_groups: list[tuple[Any, ...]] = []
-        matched = total_groups = 0
+        matched = 0
         for row in rows:
             groups = row[:n_groups]
             values = row[n_groups : n_groups + len(labels)]
-            matched, total_groups = int(row[-2] or 0), int(row[-1] or 0)
+            matched += int(row[-1] or 0)
             top_groups.append(groups)
             aggregates.append({
                 "groups": {k: plain(v) for k, v in zip(spec.group_bys, groups, strict=True)},
                 "values": {k: plain(v) for k, v in zip(labels, values, strict=True)},
             })
+        total_groups = len(rows)
+        if plan.totals is not None and (spec.offset > 0 or len(rows) >= spec.limit):
+            _, [(groups_in_all, matched_in_all)] = self._run(plan.totals)
+            total_groups, matched = int(groups_in_all), int(matched_in_all or 0)
         if n_groups == 0 and matched == 0:
             aggregates = [{"groups": {}, "values": {label: _empty_value(label, spec)
                                                     for label in labels}}]

@@ -1,5 +1,5 @@
 -- aggregates
-SELECT $p4 AS __g0, count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT $p4 AS __g0, count(*) AS __c0, count(*) AS __matched
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ($p2 = $p3)
 GROUP BY __g0
@@ -8,6 +8,14 @@ LIMIT $p5 OFFSET $p6
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "otel", "p3": "otel", "p4": "otel", "p5": 100, "p6": 0}
 
 -- events: none
+
+-- totals
+SELECT count(*) AS __groups, sum(__n) AS __matched
+FROM (SELECT $p4 AS __g0, count(*) AS __n
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ($p2 = $p3)
+GROUP BY __g0)
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "otel", "p3": "otel", "p4": "otel"}
 
 -- series (every group)
 SELECT ("$timestamp" // $p7) * $p7 AS __bucket, $p4 AS __g0, count(*) AS __c0

@@ -1,5 +1,5 @@
 -- aggregates
-SELECT count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT count(*) AS __c0, count(*) AS __matched
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (regexp_matches("user.id", $p2))
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "^u-[0-9]+$"}

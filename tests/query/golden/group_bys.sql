@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1, count(*) AS __matched
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
 GROUP BY __g0, __g1
@@ -8,6 +8,14 @@ LIMIT $p2 OFFSET $p3
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 5, "p3": 10}
 
 -- events: none
+
+-- totals
+SELECT count(*) AS __groups, sum(__n) AS __matched
+FROM (SELECT "$service" AS __g0, "http.route" AS __g1, count(*) AS __n
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY __g0, __g1)
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000}
 
 -- series (every group)
 SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "$service" AS __g0, "http.route" AS __g1, count(*) AS __c0, quantile_cont("$duration_ms", 0.99) AS __c1

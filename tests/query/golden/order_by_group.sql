@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "http.status_code" AS __g0, count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT "http.status_code" AS __g0, count(*) AS __c0, count(*) AS __matched
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
 GROUP BY __g0
@@ -8,6 +8,14 @@ LIMIT $p2 OFFSET $p3
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": 100, "p3": 0}
 
 -- events: none
+
+-- totals
+SELECT count(*) AS __groups, sum(__n) AS __matched
+FROM (SELECT "http.status_code" AS __g0, count(*) AS __n
+FROM "otel"
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
+GROUP BY __g0)
+-- params: {"p0": 1699995600000000000, "p1": 1699999200000000000}
 
 -- series (every group)
 SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "http.status_code" AS __g0, count(*) AS __c0

@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "$dataset" AS __g0, "n" AS __g1, count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT "$dataset" AS __g0, "n" AS __g1, count(*) AS __c0, count(*) AS __matched
 FROM (SELECT $p0 AS "$dataset", "$timestamp", CASE WHEN "n" = trunc("n") AND abs("n") < 9007199254740992 THEN CAST(CAST("n" AS BIGINT) AS VARCHAR) ELSE CAST("n" AS VARCHAR) END AS "n", "$id", "$attrs" AS "$attrs"
 FROM "otel"
 UNION ALL SELECT $p1 AS "$dataset", "$timestamp", "n", "$id", CAST(NULL AS VARCHAR) AS "$attrs"
@@ -11,6 +11,17 @@ LIMIT $p5 OFFSET $p6
 -- params: {"p0": "otel", "p1": "logs", "p2": 1699995600000000000, "p3": 1699999200000000000, "p4": "2", "p5": 100, "p6": 0}
 
 -- events: none
+
+-- totals
+SELECT count(*) AS __groups, sum(__n) AS __matched
+FROM (SELECT "$dataset" AS __g0, "n" AS __g1, count(*) AS __n
+FROM (SELECT $p0 AS "$dataset", "$timestamp", CASE WHEN "n" = trunc("n") AND abs("n") < 9007199254740992 THEN CAST(CAST("n" AS BIGINT) AS VARCHAR) ELSE CAST("n" AS VARCHAR) END AS "n", "$id", "$attrs" AS "$attrs"
+FROM "otel"
+UNION ALL SELECT $p1 AS "$dataset", "$timestamp", "n", "$id", CAST(NULL AS VARCHAR) AS "$attrs"
+FROM "logs") AS source
+WHERE "$timestamp" >= $p2 AND "$timestamp" < $p3 AND ("n" = $p4)
+GROUP BY __g0, __g1)
+-- params: {"p0": "otel", "p1": "logs", "p2": 1699995600000000000, "p3": 1699999200000000000, "p4": "2"}
 
 -- series (every group)
 SELECT ("$timestamp" // $p7) * $p7 AS __bucket, "$dataset" AS __g0, "n" AS __g1, count(*) AS __c0

@@ -1,5 +1,5 @@
 -- aggregates
-SELECT count(*) AS __c0, sum(count(*)) OVER () AS __matched, count(*) OVER () AS __groups
+SELECT count(*) AS __c0, count(*) AS __matched
 FROM (SELECT $p0 AS "$dataset", "$timestamp", "$service", "$namespace", "$name", "$message", "http.route", "user.id", CASE WHEN "n" = trunc("n") AND abs("n") < 9007199254740992 THEN CAST(CAST("n" AS BIGINT) AS VARCHAR) ELSE CAST("n" AS VARCHAR) END AS "n", CAST(NULL AS VARCHAR) AS "severity_text", "$id", "$attrs" AS "$attrs"
 FROM "otel"
 UNION ALL SELECT $p1 AS "$dataset", "$timestamp", "$service", "$namespace", "$name", "$message", CAST(NULL AS VARCHAR) AS "http.route", CAST(NULL AS VARCHAR) AS "user.id", "n", "severity_text", "$id", CAST(NULL AS VARCHAR) AS "$attrs"
