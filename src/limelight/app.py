@@ -26,15 +26,20 @@ from limelight.api import alerts as alerts_api
 from limelight.api import apikeys as apikeys_api
 from limelight.api import dashboards as dashboards_api
 from limelight.api import datasets as datasets_api
+from limelight.api import errors as errors_api
 from limelight.api import events as events_api
 from limelight.api import explain as explain_api
 from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
 from limelight.api import resources as resources_api
+from limelight.api import sentry as sentry_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
 from limelight.code import stored
 from limelight.demo.background import start_in_server
+from limelight.errors.notify import ErrorNotifier
+from limelight.errors.store import GroupStore
+from limelight.errors.tracker import ErrorTracker
 from limelight.ingest.pipeline import IngestQueue
 from limelight.ingest.policy import Policies, policies_from
 from limelight.query.run import QueryEngine
@@ -138,12 +143,18 @@ def create_app(settings: Settings) -> Starlette:
             runtime.store, runtime.engine.run, public_url=settings.console_url,
             min_frequency_ns=int(settings.alert_min_frequency_s * 1e9))
         await alerts.start()
+        app.state.errors = errors = ErrorTracker(GroupStore(runtime.store), ErrorNotifier(
+            runtime.store, alerts.dispatcher, settings.console_url, asyncio.get_running_loop()))
+        errors.start()
+        runtime.queue.derivations.append(errors)
         demo = start_in_server(runtime) if settings.demo else None
         try:
             yield
         finally:
             if demo is not None:
                 await asyncio.to_thread(demo.stop)
+            runtime.queue.derivations.remove(errors)
+            await asyncio.to_thread(errors.stop)
             await alerts.stop()
             retention.cancel()
             await asyncio.to_thread(close_runtime, runtime)
@@ -151,6 +162,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         *otlp_api.routes,
+        *sentry_api.routes,
         *events_api.routes,
         *query_api.routes,
         *datasets_api.routes,
@@ -159,5 +171,6 @@ def create_app(settings: Settings) -> Starlette:
         *alerts_api.routes,
         *resources_api.routes,
         *dashboards_api.routes,
+        *errors_api.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -123,6 +123,15 @@ class Batch:
                     values[key] = [value]
         self.size += 1
 
+    def any_error(self) -> bool:
+        """Whether a row has `$error` set (a prepared batch answers from its table)."""
+        return True in self.system["$error"]
+
+    def materialized(self) -> Batch:
+        """The batch with its rows in `system` and the attribute lists (a prepared batch,
+        whose rows are only in a columnar table, builds them)."""
+        return self
+
     def attribute_column(self, key: str) -> list[AttrValue | None]:
         """The attribute as a dense column, None where an event lacks it."""
         column: list[AttrValue | None] = [None] * self.size

@@ -7,6 +7,7 @@ import time
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tests.conftest import RunningServer
+from tests.errors.helpers import settled
 
 PROTOBUF = {"content-type": "application/x-protobuf"}
 
@@ -67,3 +68,43 @@ def test_a_big_request_stores_the_same_rows_as_small_ones(server: RunningServer)
     assert first["shared.key"] == "span-0"  # a span attribute wins over the resource's
     assert first["$namespace"] == "pay-fn"
     assert first["http.response.status_code"] == 200
+
+
+def with_exceptions(message: ExportTraceServiceRequest, salt: str) -> ExportTraceServiceRequest:
+    """Every failed span gets an `exception` event (one bug per span name)."""
+    for span in message.resource_spans[0].scope_spans[0].spans:
+        if span.status.code == 2:
+            event = span.events.add()
+            event.name, event.time_unix_nano = "exception", span.end_time_unix_nano
+            for key, value in (("exception.type", f"Op{span.name[-1]}Error"),
+                               ("exception.message", f"{span.name} failed {salt}")):
+                attribute = event.attributes.add()
+                attribute.key, attribute.value.string_value = key, value
+    return message
+
+
+def test_big_requests_feed_error_groups_and_dataset_policies(server: RunningServer) -> None:
+    """Requests decoded in worker processes arrive as columnar tables: error tracking and
+    dataset policies must see their rows all the same."""
+    with server.client() as client:
+        for n in range(3):  # the first creates the columns; later ones come back prepared
+            body = with_exceptions(request(2000), f"#{n}").SerializeToString()
+            response = client.post("/v1/traces", content=body, headers=PROTOBUF)
+            assert response.status_code == 200
+        settled(server)
+        found = client.get("/api/errors", params={"limit": 100}).json()["errors"]
+        assert len(found) == 7  # one group per span name, whatever the request
+        assert sum(g["count"] for g in found) == 3 * len(range(0, 2000, 11))
+
+        policy = {"blocked_keys": ["shared.key"], "obfuscated_keys": ["http.route"]}
+        applied = client.put("/api/resources/shop", json={
+            "otel": {"type": "dataset", "properties": policy}})
+        assert applied.status_code == 200
+        response = client.post("/v1/traces", content=request(2000, 5000).SerializeToString(),
+                               headers=PROTOBUF)
+        assert response.status_code == 200
+    latest = server.query({"datasets": ["otel"], "filters": ["$span_id = 0000000000001389"],
+                           "from": "1h"})["events"]
+    [span] = latest  # type: ignore[misc]
+    assert "shared.key" not in span
+    assert str(span["http.route"]).startswith("obf:")

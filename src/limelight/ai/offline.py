@@ -23,7 +23,57 @@ def explain_offline(analysis: dict[str, Any]) -> dict[str, Any]:
         return answer
     if kind == "alert":
         return _alert(analysis)
+    if kind == "error":
+        return _error(analysis)
     return _query(analysis)
+
+
+def _error(analysis: dict[str, Any]) -> dict[str, Any]:
+    """The group's story: who it hits since when, the release it came with, where it breaks."""
+    error = analysis["error"]
+    seen = _query(analysis)  # anomalies and differences in the group's own frequency
+    users = f" for {error['users']} user{'s' if error['users'] != 1 else ''}" if (
+        error.get("users")) else ""
+    services = ", ".join(error.get("services") or []) or "an unknown service"
+    summary = (f"{error['title']}: {error['count']} event{'s' if error['count'] != 1 else ''}"
+               f"{users} in {services} since {_when(error['first_seen_ms'])}")
+    if error.get("regressed_at_ms"):
+        summary += f"; it came back at {_when(error['regressed_at_ms'])} after being resolved"
+    summary += "."
+    if analysis.get("anomalies"):
+        summary += " " + seen["summary"]
+    where = error.get("culprit") or "an unknown place"
+    evidence: list[str] = []
+    actions = [f"Open {where}: {error.get('type') or 'the error'} is raised there."]
+    root_cause = f"{error.get('type') or 'An error'} in {where}: {error.get('message') or ''}"
+    release = analysis.get("release")
+    if release:
+        share = f"{release['share']:.0%} of its events carry {release['key']} = {release['value']}"
+        if release.get("correlated"):
+            minutes = max(0, round(release["group_started_after_ms"] / 60_000))
+            root_cause = (f"It started {minutes} min after {release['key']} {release['value']} "
+                          f"first appeared, so that release is the likely cause; it breaks in "
+                          f"{where}.")
+            actions.insert(0, f"Roll back {release['value']} or ship a fix for {where}.")
+        evidence.append(share + ".")
+    for frame in reversed((analysis.get("latest") or {}).get("stack") or []):
+        line = f" line {frame['lineno']}" if frame.get("lineno") else ""
+        code = f": {frame['context_line']}" if frame.get("context_line") else ""
+        evidence.append(f"at {frame.get('module') or frame.get('filename', '?')} in "
+                        f"{frame.get('function', '?')}{line}{code}")
+        if len(evidence) >= 4:
+            break
+    trace = analysis.get("trace")
+    if trace and trace.get("first_error"):
+        failure = trace["first_error"]
+        chain = " → ".join(f"{a['service']}/{a['name']}" for a in failure["propagated_to"])
+        evidence.append(f"In its latest trace the error starts in {failure['service']} / "
+                        f"{failure['name']}" + (f" and reaches {chain}." if chain else "."))
+    evidence += seen["evidence"][:3]
+    actions.append("Resolve the group once the fix is out: a new occurrence reopens it as a "
+                   "regression and notifies.")
+    return {"summary": summary, "root_cause": root_cause, "evidence": evidence,
+            "actions": actions}
 
 
 def _alert(analysis: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from limelight.ai.alert_target import analyze_alert
 from limelight.ai.analyze import TraceFn, analyze_event, analyze_query, analyze_trace
+from limelight.ai.error_target import analyze_error
 from limelight.exceptions import BadRequest, NotFound
 from limelight.query.run import QueryFn
 
@@ -15,7 +16,7 @@ KINDS = ("query", "trace", "event", "error", "alert")
 def analyze_target(target: dict[str, Any], query: QueryFn, trace: TraceFn,
                    context: dict[str, Any] | None = None) -> dict[str, Any]:
     """`context`: what the server looked up for targets that live outside the datasets (the
-    alert with its state and spec, for kind `alert`)."""
+    alert with its state and spec for kind `alert`, the group and its samples for `error`)."""
     kind = target.get("kind")
     if kind == "query":
         spec = target.get("query")
@@ -35,6 +36,7 @@ def analyze_target(target: dict[str, Any], query: QueryFn, trace: TraceFn,
             raise BadRequest("target.id: give the alert as service/alert-id")
         return analyze_alert(context, query)
     if kind == "error":
-        raise BadRequest("target kind 'error' needs error groups, which this server "
-                         "does not have yet; explain a query, trace or event instead")
+        if context is None:
+            raise BadRequest("target.id: give the error group's id")
+        return analyze_error(context, query, trace)
     raise BadRequest(f"target.kind: one of {', '.join(KINDS)}")

@@ -29,7 +29,11 @@ def validate_route(properties: Any) -> None:
 
 def matches(match: Mapping[str, Any], rule: AlertRule) -> bool:
     """Every key of `match` equals the alert's severity or label (a list: any of its values)."""
-    facts = {**rule.labels, "severity": rule.severity}
+    return matches_facts(match, {**rule.labels, "severity": rule.severity})
+
+
+def matches_facts(match: Mapping[str, Any], facts: Mapping[str, str]) -> bool:
+    """Every key of `match` equals the fact of that name (a list: any of its values)."""
     for key, wanted in match.items():
         options = wanted if isinstance(wanted, list) else [wanted]
         if facts.get(key) not in {_text(o) for o in options}:

@@ -19,6 +19,7 @@ from limelight.alerts.rules import RuleError, alert_query
 from limelight.alerts.views import alert_view
 from limelight.api.http import json_response, read_body, requires
 from limelight.apikeys import Scope
+from limelight.errors.tracker import ErrorTracker
 from limelight.exceptions import BadRequest, NotFound
 from limelight.query.trace import fetch_trace
 from limelight.runtime import Runtime
@@ -46,8 +47,12 @@ async def post_explain(request: Request) -> Response:
         return fetch_trace(runtime.store, trace_id)
 
     target = body.get("target")
-    context = (await _alert_context(request, str(target.get("id", "")))
-               if isinstance(target, dict) and target.get("kind") == "alert" else None)
+    target = target if isinstance(target, dict) else {}
+    context = None
+    if target.get("kind") == "alert":
+        context = await _alert_context(request, str(target.get("id", "")))
+    elif target.get("kind") == "error":
+        context = await run_in_threadpool(_error_context, request, str(target.get("id", "")))
     blocked = tuple(sorted({key for policy in runtime.queue.policies.by_dataset.values()
                             for key in policy.blocked_keys | policy.obfuscated_keys}))
     answer = await run_in_threadpool(
@@ -76,6 +81,15 @@ async def _alert_context(request: Request, ref: str) -> dict[str, Any]:
                       time.time_ns() // 1_000_000)
     return {"alert": view, "spec": evaluated.spec, "calculation": evaluated.label,
             "window_ms": rule.window_ns // 1_000_000}
+
+
+def _error_context(request: Request, group_id: str) -> dict[str, Any]:
+    """The error group as GET /api/errors/{id} shows it, with its recent samples."""
+    tracker: ErrorTracker = request.app.state.errors
+    group = tracker.groups.get(group_id)
+    if group is None:
+        raise NotFound(f"no error group {group_id!r}")
+    return {"group": group, "samples": tracker.groups.samples(group_id)}
 
 
 @requires(Scope.ADMIN)

@@ -1,4 +1,4 @@
-"""`limelight explain`: Ask AI about a query, a trace, an event or an alert."""
+"""`limelight explain`: Ask AI about a query, a trace, an event, an alert or an error group."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ from limelight.cli.client import connect, connection_options
 @click.option("--trace", "trace_id", default=None, help="Explain this trace id.")
 @click.option("--event", "event_ref", default=None, help="Explain an event: DATASET:ID.")
 @click.option("--alert", "alert_ref", default=None, help="Explain an alert: SERVICE/ALERT-ID.")
+@click.option("--error", "error_id", default=None, help="Explain an error group: its id.")
 @click.option("--file", "spec_file", type=click.File("r"), default=None,
               help="Explain the result of the query spec in this JSON file.")
 @click.option("--preview", is_flag=True, help="Show what would be sent; send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the raw response as JSON.")
 @connection_options
 def explain(
-    trace_id: str | None, event_ref: str | None, alert_ref: str | None, spec_file: Any,
+    trace_id: str | None, event_ref: str | None, alert_ref: str | None, error_id: str | None,
+    spec_file: Any,
     preview: bool, as_json: bool, url: str, api_key: str | None, data_dir: Path,
 ) -> None:
     """Explain what is happening, the likely root cause and what to do.
@@ -33,10 +35,11 @@ def explain(
       limelight explain --file errors-by-route.json
       limelight explain --event otel:1234 --preview
       limelight explain --alert shop/checkout-errors
+      limelight explain --error 3f9c2a71d04b
     """
-    chosen = [x for x in (trace_id, event_ref, alert_ref, spec_file) if x is not None]
+    chosen = [x for x in (trace_id, event_ref, alert_ref, error_id, spec_file) if x is not None]
     if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --trace, --event, --alert or --file")
+        raise click.UsageError("give exactly one of --trace, --event, --alert, --error or --file")
     target: dict[str, Any]
     if trace_id:
         target = {"kind": "trace", "trace_id": trace_id}
@@ -47,6 +50,8 @@ def explain(
         target = {"kind": "event", "dataset": dataset, "id": int(event_id)}
     elif alert_ref:
         target = {"kind": "alert", "id": alert_ref}
+    elif error_id:
+        target = {"kind": "error", "id": error_id}
     else:
         try:
             target = {"kind": "query", "query": json.load(spec_file)}

@@ -8,6 +8,7 @@ from limelight import __version__
 from limelight.cli import code
 from limelight.cli.alerts import alerts
 from limelight.cli.demo import demo
+from limelight.cli.errors import errors
 from limelight.cli.explain import explain
 from limelight.cli.keys import keys
 from limelight.cli.query import query, tail
@@ -30,5 +31,6 @@ main.add_command(keys)
 main.add_command(explain)
 main.add_command(demo)
 main.add_command(alerts)
+main.add_command(errors)
 for command in code.commands:
     main.add_command(command)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from limelight.exceptions import Overloaded, Unavailable
 from limelight.ingest.policy import Policies
@@ -49,6 +49,17 @@ class _Pending:
     rows: int
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
+
+
+class Derivation(Protocol):
+    """Rows derived from each commit's rows (error tracking), committed in the same
+    transaction, then reported once durable."""
+
+    def derive(self, batches: Sequence[Batch]) -> list[Batch]: ...
+
+    def committed(self, batches: Sequence[Batch]) -> None:
+        """Every batch of the commit, derived ones included; runs on the writer thread,
+        so it must only hand work over."""
 
 
 class _Workers:
@@ -117,6 +128,7 @@ class IngestQueue:
         self._thread = threading.Thread(target=self._run, name="limelight-writer", daemon=True)
         self.committed_rows = 0
         self.commits = 0
+        self.derivations: list[Derivation] = []
 
     def start(self) -> None:
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
@@ -177,16 +189,36 @@ class IngestQueue:
                 self._in_flight_rows = self._pending_rows
                 self._pending_rows = 0
             error: BaseException | None = None
+            batches = [batch for item in taken for batch in item.batches]
+            batches += self._derive(batches)
             try:
-                self._writer.append([batch for item in taken for batch in item.batches])
+                self._writer.append(batches)
                 self.committed_rows += self._in_flight_rows
                 self.commits += 1
             except Exception as exc:  # every waiting request learns the commit failed
                 error = exc
+            if error is None:
+                self._report(batches)
             with self._condition:
                 self._in_flight_rows = 0
             for item in taken:
                 item.loop.call_soon_threadsafe(_settle, item.future, error)
+
+    def _derive(self, batches: Sequence[Batch]) -> list[Batch]:
+        derived: list[Batch] = []
+        for derivation in self.derivations:
+            try:
+                derived += derivation.derive(batches)
+            except Exception:  # derived rows are extra: their failure must not lose the data
+                log.exception("deriving rows failed; committing without them")
+        return derived
+
+    def _report(self, batches: Sequence[Batch]) -> None:
+        for derivation in self.derivations:
+            try:
+                derivation.committed(batches)
+            except Exception:
+                log.exception("reporting a commit failed")
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

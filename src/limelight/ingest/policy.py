@@ -103,6 +103,7 @@ def apply_policy(batch: Batch, policy: DatasetPolicy, secret: bytes,
     """The batch as the policy lets it be stored (a new batch; the input is left alone)."""
     if not policy.changes_rows:
         return batch
+    batch = batch.materialized()  # a request decoded in a worker arrives as a table
     out = Batch(batch.dataset)
     rows = (_kept_rows(batch, policy.sampling, rng or random.Random())
             if policy.sampling < 1 else range(batch.size))

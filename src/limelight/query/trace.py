@@ -1,4 +1,5 @@
-"""A trace: its spans as a tree (with their events and links) and the logs that share its id."""
+"""A trace: its spans as a tree (with their events and links), the logs that share its id
+and, apart, its rows of dataset `errors`."""
 
 from __future__ import annotations
 
@@ -34,12 +35,15 @@ def build_trace(trace_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
     spans: dict[str, dict[str, Any]] = {}
     attached: list[dict[str, Any]] = []
     logs: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []  # dataset `errors`: apart, as they repeat span events
     for event in events:
         kind = event.get("$kind")
         if kind == "span" and "$span_id" in event:
             spans[event["$span_id"]] = {**event, "children": [], "events": [], "links": []}
         elif kind in ("span_event", "link"):
             attached.append(event)
+        elif kind == "error":
+            errors.append(event)
         else:
             logs.append(event)
     for event in attached:
@@ -57,6 +61,7 @@ def build_trace(trace_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         "trace_id": trace_id,
         "spans": roots,
         "logs": sorted(logs, key=lambda e: e["$timestamp"]),
+        "error_events": sorted(errors, key=lambda e: e["$timestamp"]),
         "span_count": len(spans),
         "services": sorted({s["$service"] for s in spans.values() if "$service" in s}),
         "errors": sum(1 for s in spans.values() if s.get("$error")),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from limelight.model import ID_FIELD, OVERFLOW_FIELD, SYSTEM_FIELDS, AttrValue, Batch, FieldType
 
@@ -31,6 +32,7 @@ _ACCEPTS: dict[FieldType, frozenset[type]] = {
     FieldType.BOOL: frozenset({bool}),
 }
 _encode_json = msgspec.json.Encoder().encode
+_decode_json = msgspec.json.Decoder().decode
 
 
 def natural_type(values: Iterable[AttrValue]) -> FieldType:
@@ -76,10 +78,42 @@ class PreparedBatch(Batch):
             state["table"] = sink.getvalue()
         return state
 
+    def any_error(self) -> bool:
+        return self.table is not None and bool(pc.any(self.table.column("$error")).as_py())
+
+    def materialized(self) -> Batch:
+        plain = Batch(self.dataset)
+        if self.table is None:
+            return plain
+        plain.size = self.table.num_rows
+        for name in self.table.column_names:
+            values = self.table.column(name).to_pylist()
+            if name in plain.system:
+                plain.system[name] = values
+            elif name == OVERFLOW_FIELD:
+                for row, text in enumerate(values):
+                    for key, value in (_decode_json(text) if text else {}).items():
+                        plain.attr_rows.setdefault(key, []).append(row)
+                        plain.attr_values.setdefault(key, []).append(value)
+            else:
+                present = [(row, _whole(value)) for row, value in enumerate(values)
+                           if value is not None]
+                if present:
+                    plain.attr_rows[name] = [row for row, _ in present]
+                    plain.attr_values[name] = [value for _, value in present]
+        return plain
+
     def __setstate__(self, state: dict[str, object]) -> None:
         if isinstance(state.get("table"), pa.Buffer):
             state["table"] = pa.ipc.open_stream(state["table"]).read_all()
         self.__dict__.update(state)
+
+
+def _whole(value: AttrValue) -> AttrValue:
+    """Numbers travel as doubles; whole ones come back as the integers they were sent as."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def prepare(columns: dict[str, FieldType], batch: Batch) -> Batch:
