@@ -86,6 +86,9 @@ def test_one_group_per_bug_across_deploys_then_regression_notifies_slack(
     assert sorted(t.split("New error: ")[1].split(":")[0] for t in texts) == [
         "KeyError", "ValueError"]
     assert f"/errors/{charge['id']}" in str(slack.bodies())
+    details = slack.bodies()[0]["blocks"][1]["text"]["text"]
+    assert "*Service:* shop" in details and "*Where:* " in details
+    assert "|Open the error in Limelight>" in details
 
     with server.client() as client:
         response = client.patch(f"/api/errors/{charge['id']}", json={"status": "resolved"})

@@ -63,8 +63,17 @@ class Notification:
             text += f" ({self.change_pct:+.1f}% vs {number_text(self.previous)} before)"
         return text
 
+    @property
+    def is_error_group(self) -> bool:
+        """News of an error group (new or regressed) rather than of an alert."""
+        return self.labels.get("kind") == "error"
+
     def summary(self) -> str:
         """One line: `[FIRING] Checkout errors: COUNT = 57 (threshold > 50) for route=/pay`."""
+        if self.is_error_group:
+            where = f" in {self.group_text.removeprefix('culprit=')}" if self.group else ""
+            events = "event" if self.value == 1 else "events"
+            return f"{self.name}{where} ({number_text(self.value)} {events}, {self.service})"
         head = {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED"}[self.event]
         text = f"[{head}] {self.name}: {self.value_text} (threshold {self.threshold})"
         return f"{text} for {self.group_text}" if self.group else text

@@ -7,7 +7,14 @@ from typing import Any
 import httpx
 import msgspec
 
-from limelight.alerts.channels.base import Notification, Outcome, http_url, iso, post
+from limelight.alerts.channels.base import (
+    Notification,
+    Outcome,
+    http_url,
+    iso,
+    number_text,
+    post,
+)
 
 _ICONS = {"firing": ":red_circle:", "reminder": ":large_orange_circle:",
           "resolved": ":large_green_circle:"}
@@ -19,6 +26,8 @@ def validate(properties: dict[str, Any]) -> None:
 
 def message(note: Notification) -> dict[str, Any]:
     """Slack's `text` (also the notification preview) plus blocks with the details."""
+    if note.is_error_group:
+        return _error_message(note)
     icon = _ICONS[note.event]
     title = f"{icon} *{note.summary()}*"
     lines = [
@@ -38,6 +47,26 @@ def message(note: Notification) -> dict[str, Any]:
         "text": f"{icon} {note.summary()}",
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        ],
+    }
+
+
+def _error_message(note: Notification) -> dict[str, Any]:
+    lines = [f"*Service:* {note.service}"]
+    if note.group:
+        lines.append(f"*Where:* {note.group.get('culprit', note.group_text)}")
+    lines.append(f"*Events:* {number_text(note.value)}")
+    since = "Back since" if note.threshold.startswith("regressed") else "First seen"
+    lines.append(f"*{since}:* {iso(note.since_ms)}")
+    if note.description:
+        lines.append(f"```{note.description[:500]}```")
+    lines.append(f"<{note.link}|Open the error in Limelight>")
+    return {
+        "text": f":rotating_light: {note.summary()}",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn",
+                                         "text": f":rotating_light: *{note.name}*"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
         ],
     }
