@@ -24,6 +24,7 @@ from starlette.routing import Route
 from limelight.alerts.manager import AlertManager
 from limelight.api import alerts as alerts_api
 from limelight.api import apikeys as apikeys_api
+from limelight.api import checks as checks_api
 from limelight.api import dashboards as dashboards_api
 from limelight.api import datasets as datasets_api
 from limelight.api import errors as errors_api
@@ -35,6 +36,8 @@ from limelight.api import resources as resources_api
 from limelight.api import sentry as sentry_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
+from limelight.checks.probe import Prober
+from limelight.checks.scheduler import CheckScheduler
 from limelight.code import stored
 from limelight.demo.background import start_in_server
 from limelight.errors.notify import ErrorNotifier
@@ -143,6 +146,13 @@ def create_app(settings: Settings) -> Starlette:
             runtime.store, runtime.engine.run, public_url=settings.console_url,
             min_frequency_ns=int(settings.alert_min_frequency_s * 1e9))
         await alerts.start()
+        app.state.checks = checks = CheckScheduler(
+            runtime.store, runtime.queue.submit, alerts.dispatcher,
+            Prober(Path(settings.check_ca_file) if settings.check_ca_file else None),
+            console_url=settings.console_url,
+            min_interval_ns=int(settings.check_min_interval_s * 1e9),
+            concurrency=settings.check_concurrency)
+        await checks.start()
         app.state.errors = errors = ErrorTracker(GroupStore(runtime.store), ErrorNotifier(
             runtime.store, alerts.dispatcher, settings.console_url, asyncio.get_running_loop()))
         errors.start()
@@ -155,6 +165,7 @@ def create_app(settings: Settings) -> Starlette:
                 await asyncio.to_thread(demo.stop)
             runtime.queue.derivations.remove(errors)
             await asyncio.to_thread(errors.stop)
+            await checks.stop()
             await alerts.stop()
             retention.cancel()
             await asyncio.to_thread(close_runtime, runtime)
@@ -169,6 +180,7 @@ def create_app(settings: Settings) -> Starlette:
         *explain_api.routes,
         *apikeys_api.routes,
         *alerts_api.routes,
+        *checks_api.routes,
         *resources_api.routes,
         *dashboards_api.routes,
         *errors_api.routes,

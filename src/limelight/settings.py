@@ -73,6 +73,17 @@ class Settings:
         10.0, "LIMELIGHT_ALERT_MIN_FREQUENCY",
         "Shortest alert frequency the server evaluates, in seconds.", float,
     )
+    check_min_interval_s: float = _setting(
+        10.0, "LIMELIGHT_CHECK_MIN_INTERVAL",
+        "Shortest health check interval the server runs, in seconds.", float,
+    )
+    check_concurrency: int = _setting(
+        20, "LIMELIGHT_CHECK_CONCURRENCY", "Health checks that may run at the same time.", int
+    )
+    check_ca_file: str = _setting(
+        "", "LIMELIGHT_CHECK_CA_FILE",
+        "PEM file of extra CA certificates health checks trust (for internal sites).",
+    )
 
     @property
     def console_url(self) -> str:

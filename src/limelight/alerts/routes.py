@@ -1,8 +1,9 @@
-"""Which channels an alert notifies: its own `channels`, else every route whose match fits."""
+"""Which channels an alert (or a check) notifies: its own `channels`, else every route whose
+match fits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from limelight.alerts.channels.base import ChannelError
@@ -27,11 +28,6 @@ def validate_route(properties: Any) -> None:
         raise ChannelError("channels", "must be a non-empty list of channel ids")
 
 
-def matches(match: Mapping[str, Any], rule: AlertRule) -> bool:
-    """Every key of `match` equals the alert's severity or label (a list: any of its values)."""
-    return matches_facts(match, {**rule.labels, "severity": rule.severity})
-
-
 def matches_facts(match: Mapping[str, Any], facts: Mapping[str, str]) -> bool:
     """Every key of `match` equals the fact of that name (a list: any of its values)."""
     for key, wanted in match.items():
@@ -43,12 +39,18 @@ def matches_facts(match: Mapping[str, Any], facts: Mapping[str, str]) -> bool:
 
 def channel_ids(rule: AlertRule, routes: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The channel ids to notify, in order, each once. `routes` maps route ids to properties."""
-    if rule.channels is not None:
-        return list(dict.fromkeys(rule.channels))
+    return routed_channel_ids(rule.channels, {**rule.labels, "severity": rule.severity}, routes)
+
+
+def routed_channel_ids(own: Sequence[str] | None, facts: Mapping[str, str],
+                       routes: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """`own` channels when given (alerts, checks), else those of every route matching `facts`."""
+    if own is not None:
+        return list(dict.fromkeys(own))
     found: list[str] = []
     for _, route in sorted(routes.items()):
         match = route.get("match") or {}
-        if isinstance(match, Mapping) and matches(match, rule):
+        if isinstance(match, Mapping) and matches_facts(match, facts):
             found += [c for c in route.get("channels") or [] if isinstance(c, str)]
     return list(dict.fromkeys(found))
 

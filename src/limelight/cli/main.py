@@ -7,6 +7,7 @@ import click
 from limelight import __version__
 from limelight.cli import code
 from limelight.cli.alerts import alerts
+from limelight.cli.checks import checks
 from limelight.cli.demo import demo
 from limelight.cli.errors import errors
 from limelight.cli.explain import explain
@@ -31,6 +32,7 @@ main.add_command(keys)
 main.add_command(explain)
 main.add_command(demo)
 main.add_command(alerts)
+main.add_command(checks)
 main.add_command(errors)
 for command in code.commands:
     main.add_command(command)

@@ -84,7 +84,7 @@ def references(rid: str, kind: str, props: dict[str, Any], types: Mapping[str, s
         found += _refer_all(props.get("channels"), "channel", ("channels",), types)
         if not found and isinstance(query, str) and not {query, rid} & broken:
             found += _alert_query(props, resources)
-    elif kind == "route":
+    elif kind in ("route", "check"):
         found += _refer_all(props.get("channels"), "channel", ("channels",), types)
     elif kind == "dashboard":
         widgets = props.get("widgets")

@@ -17,11 +17,9 @@ from limelight.code.problem import Problem, field_path
 from limelight.code.yamlfile import Path
 from limelight.exceptions import QueryError
 from limelight.query.parse import parse_spec
-from limelight.timeparse import parse_duration_ns
 
 TYPES = ("query", "alert", "dashboard", "channel", "route", "check", "dataset")
 WIDGET_TYPES = ("timeseries", "statistic", "table", "bar")
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _FIELD_MESSAGE = re.compile(r"^([A-Za-z_$][\w$.\[\]]*): (.*)$", re.DOTALL)
 
 Validator = Callable[[dict[str, Any]], list[Problem]]
@@ -124,59 +122,13 @@ def dashboard(props: dict[str, Any]) -> list[Problem]:
 
 
 def check(props: dict[str, Any]) -> list[Problem]:
-    found = _known(props, ("name", "description", "url", "method", "headers", "body", "interval",
-                           "timeout", "expect", "tls_expiry_days", "enabled"))
-    found += _text(props, "name") + _text(props, "description") + _text(props, "body")
-    url = props.get("url")
-    if url is None:
-        found.append(Problem(("url",), "is required: an http:// or https:// URL"))
-    elif not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        found.append(Problem(("url",), f"{url!r} is not an http:// or https:// URL"))
-    method = props.get("method", "GET")
-    if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
-        found.append(Problem(("method",), f"{method!r} is not one of {', '.join(HTTP_METHODS)}"))
-    interval = _duration(props, "interval", minimum_s=10, found=found)
-    timeout = _duration(props, "timeout", minimum_s=0.001, found=found)
-    if interval and timeout and timeout > interval:
-        found.append(Problem(("timeout",), "must not be longer than the interval"))
-    headers = props.get("headers", {})
-    if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str | int | float) for k, v in headers.items()
-    ):
-        found.append(Problem(("headers",), "must be a mapping of header names to values"))
-    if "enabled" in props and not isinstance(props["enabled"], bool):
-        found.append(Problem(("enabled",), "must be true or false"))
-    if "tls_expiry_days" in props and not _int_in(props["tls_expiry_days"], 0, 3650):
-        found.append(Problem(("tls_expiry_days",), "must be a whole number of days (0 to 3650)"))
-    if "expect" in props:
-        found += _expect(props["expect"])
-    return found
+    from limelight.checks.spec import CheckSpecError, parse_check  # the runner's own parser
 
-
-def _expect(expect: Any) -> list[Problem]:
-    if not isinstance(expect, dict):
-        return [Problem(("expect",), "must be a mapping (status, body_regex, latency_ms)")]
-    found = [Problem(("expect", *p.path), p.message)
-             for p in _known(expect, ("status", "body_regex", "latency_ms"))]
-    status = expect.get("status", [200])
-    statuses = status if isinstance(status, list) else [status]
-    if not statuses or not all(_int_in(s, 100, 599) for s in statuses):
-        found.append(Problem(("expect", "status"), "must be a list of HTTP status codes (100-599)"))
-    if "body_regex" in expect:
-        pattern = expect["body_regex"]
-        if not isinstance(pattern, str):
-            found.append(Problem(("expect", "body_regex"), "must be a string"))
-        else:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                found.append(Problem(("expect", "body_regex"),
-                                     f"not a valid regular expression: {exc}"))
-    if "latency_ms" in expect:
-        latency = expect["latency_ms"]
-        if isinstance(latency, bool) or not isinstance(latency, int | float) or latency <= 0:
-            found.append(Problem(("expect", "latency_ms"), "must be a number of milliseconds > 0"))
-    return found
+    try:
+        parse_check(props)
+    except CheckSpecError as exc:
+        return [Problem(field_path(where), message) for where, message in exc.problems]
+    return []
 
 
 def dataset(props: dict[str, Any]) -> list[Problem]:
@@ -219,21 +171,3 @@ def _text(props: dict[str, Any], key: str, required: bool = False) -> list[Probl
 
 def _int_in(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _duration(props: dict[str, Any], key: str, minimum_s: float,
-              found: list[Problem]) -> int | None:
-    if key not in props:
-        return None
-    value = props[key]
-    try:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError
-        ns = parse_duration_ns(str(value))
-    except ValueError:
-        found.append(Problem((key,), f"{value!r} is not a duration (use e.g. 30s, 1m, 1h)"))
-        return None
-    if ns < minimum_s * 1e9:
-        found.append(Problem((key,), f"must be at least {minimum_s:g}s"))
-        return None
-    return ns

@@ -1,0 +1,1 @@
+"""Website health checks: the check resource, one probe, and the scheduler inside the server."""
