@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from limelight.cli.main import main
 from limelight.demo.resources import ALERT_ID
 from limelight.demo.sender import DemoSender
+from tests.alerts.receivers import wait_until
 from tests.conftest import RunningServer, free_port, start_server, stop_server
 from tests.demo.test_shop import EARLY_ERROR_SEED
 
@@ -126,6 +127,14 @@ def test_demo_with_an_admin_key_adds_queries_a_dashboard_and_an_alert_that_fires
     by_id = {r["id"]: r for r in resources}
     assert by_id["shop-overview"]["type"] == "dashboard"
     assert by_id[ALERT_ID]["type"] == "alert"
+    assert by_id["limelight-health"]["properties"]["url"] == server.url + "/healthz"
+    with server.client() as client:
+
+        def health_checked() -> dict[str, Any] | None:
+            checks = client.get("/api/checks", params={"service": "demo"}).json()["checks"]
+            return checks[0] if checks and checks[0]["status"] == "up" else None
+
+        wait_until(health_checked, what="the demo's health check to run")
 
     # A minute of the shop, sent at once, then every saved query answers and the alert,
     # evaluated over that minute as the server would, fires for acme only.

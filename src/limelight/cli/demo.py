@@ -56,9 +56,9 @@ def demo(duration: float, rate: float, seed: int | None, url: str, api_key: str 
         sender.check()
         sender.check_key()
         if sender.apply_resources():
-            console.print("Added the demo's saved queries, the dashboard 'Shop overview' and the "
-                          "alert 'Payments failing' (service demo): see `limelight alerts`.",
-                          highlight=False)
+            console.print("Added the demo's saved queries, the dashboard 'Shop overview', a "
+                          "health check and the alert 'Payments failing' (service demo): see "
+                          "`limelight alerts` and `limelight checks`.", highlight=False)
         else:
             console.print("This key may only ingest: the demo's queries, dashboard and alert "
                           "need an admin key and were not added.", style="dim")

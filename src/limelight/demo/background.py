@@ -63,19 +63,20 @@ def self_url(host: str, port: int) -> str:
 def start_in_server(runtime: Runtime, rate: float = 10.0) -> BackgroundDemo:
     """Start the shop with its own ingest key (revoked again by `stop()`, which must run
     before the runtime closes)."""
-    apply_in_store(runtime)
-    key, _ = runtime.keys.create(Scope.INGEST, "demo")
     settings = runtime.settings
-    sender = DemoSender(self_url(settings.host, settings.port), key, rate=rate, strict=False)
+    url = self_url(settings.host, settings.port)
+    apply_in_store(runtime, url)
+    key, _ = runtime.keys.create(Scope.INGEST, "demo")
+    sender = DemoSender(url, key, rate=rate, strict=False)
     demo = BackgroundDemo(sender, on_stop=lambda: runtime.keys.revoke(key))
     demo.start()
     log.info("demo shop sending to %s", demo.sender.url)
     return demo
 
 
-def apply_in_store(runtime: Runtime) -> None:
+def apply_in_store(runtime: Runtime, server_url: str) -> None:
     """The demo's resources, stored as `PUT /api/resources/demo` would store them."""
     now_ms = time.time_ns() // 1_000_000
     current = stored.of_service(runtime.store.meta_list(stored.COLLECTION), SERVICE)
-    docs = stored.service_docs(SERVICE, demo_resources(), current, now_ms)
+    docs = stored.service_docs(SERVICE, demo_resources(server_url), current, now_ms)
     runtime.store.meta_replace(stored.COLLECTION, stored.prefix(SERVICE), docs)

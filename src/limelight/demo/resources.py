@@ -1,4 +1,5 @@
-"""The demo's resources (service `demo`): saved queries, a dashboard and an alert that fires.
+"""The demo's resources (service `demo`): saved queries, a dashboard, a health check and an
+alert that fires.
 
 The shop's payment provider `acme` times out often enough that the alert
 fires within a minute of the demo starting, so a newcomer sees the whole
@@ -13,8 +14,9 @@ SERVICE = "demo"
 ALERT_ID = "payment-failures"
 
 
-def demo_resources() -> dict[str, dict[str, Any]]:
-    """`{id: {type, properties}}`, as `limelight apply` would send them."""
+def demo_resources(server_url: str) -> dict[str, dict[str, Any]]:
+    """`{id: {type, properties}}`, as `limelight apply` would send them; the health check
+    watches the server the demo sends to."""
     requests = {"datasets": ["otel"], "calculations": ["COUNT"],
                 "filters": ["$kind = span", "$parent_span_id DOES_NOT_EXIST"]}
     return {
@@ -37,6 +39,9 @@ def demo_resources() -> dict[str, dict[str, Any]]:
             "parameters": {"query": "payment-failures-query", "threshold": "> 3",
                            "frequency": "10s", "window": "1m"},
             "labels": {"team": "payments"}}},
+        "limelight-health": {"type": "check", "properties": {
+            "name": "Limelight health", "url": f"{server_url.rstrip('/')}/healthz",
+            "interval": "30s", "expect": {"status": [200], "latency": "2s"}}},
         "shop-overview": {"type": "dashboard", "properties": {
             "name": "Shop overview",
             "description": "The demo shop at a glance.",

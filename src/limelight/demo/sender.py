@@ -99,7 +99,7 @@ class DemoSender:
     def apply_resources(self) -> bool:
         """Add the demo's queries, dashboard and alert; False when the key may not (not admin)."""
         try:
-            response = self._client.put(f"/api/resources/{SERVICE}", json=demo_resources())
+            response = self._client.put(f"/api/resources/{SERVICE}", json=demo_resources(self.url))
         except httpx.HTTPError as exc:
             raise DemoError(f"cannot reach Limelight at {self.url}: {exc}") from exc
         if response.status_code == 403:
