@@ -12,6 +12,7 @@ from rich.console import Console
 
 from limelight.cli.client import Connection, connect, connection_options
 from limelight.cli.render import event_line, render_result
+from limelight.query.tail import in_arrival_order, tail_spec
 
 
 @click.command()
@@ -120,11 +121,6 @@ def _poll(
     """New events (by arrival order) of every dataset, oldest first."""
     found: list[dict[str, Any]] = []
     for name in names:
-        spec: dict[str, Any] = {
-            "datasets": [name], "from": "7d", "limit": limit,
-            "filters": [*filters, f"$id > {last_ids[name]}"],
-        }
-        if needle:
-            spec["needle"] = needle
+        spec = tail_spec(name, filters, needle, last_ids[name], limit)
         found += connection.request("POST", "/api/query", json=spec)["events"]
-    return sorted(found, key=lambda e: (e["$timestamp"], e["$id"]))
+    return in_arrival_order(found)
