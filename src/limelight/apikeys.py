@@ -28,7 +28,8 @@ class ApiKey:
     created_ms: int
 
 
-def _hash(key: str) -> str:
+def key_digest(key: str) -> str:
+    """What is stored of a key (and of a console session id): its SHA-256."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -41,7 +42,7 @@ class KeyRing:
 
     def __init__(self, meta: MetaStore, extra_admin_key: str = "") -> None:
         self._meta = meta
-        self._extra_admin_hash = _hash(extra_admin_key) if extra_admin_key else None
+        self._extra_admin_hash = key_digest(extra_admin_key) if extra_admin_key else None
         self._scopes: dict[str, Scope] = {}
         self._reload()
 
@@ -50,14 +51,17 @@ class KeyRing:
         self._scopes = {digest: Scope(doc["scope"]) for digest, doc in docs.items()}
 
     def check(self, key: str) -> Scope | None:
-        digest = _hash(key)
+        return self.check_digest(key_digest(key))
+
+    def check_digest(self, digest: str) -> Scope | None:
+        """The scope of the key with this digest: console sessions keep the digest only."""
         if digest == self._extra_admin_hash:
             return Scope.ADMIN
         return self._scopes.get(digest)
 
     def create(self, scope: Scope, name: str = "") -> tuple[str, ApiKey]:
         key = f"ll_{scope.value[0]}_{secrets.token_urlsafe(24)}"
-        digest = _hash(key)
+        digest = key_digest(key)
         doc: dict[str, Any] = {"scope": scope.value, "name": name, "created_ms": _now_ms()}
         self._meta.meta_put(COLLECTION, digest, doc)
         self._scopes[digest] = scope
@@ -70,7 +74,7 @@ class KeyRing:
     def revoke(self, key_id: str) -> ApiKey | None:
         """Revoke by id (at least 6 characters of it) or by the key itself."""
         docs = self._meta.meta_list(COLLECTION)
-        digest = _hash(key_id)
+        digest = key_digest(key_id)
         if digest not in docs:
             if len(key_id) < 6:
                 return None

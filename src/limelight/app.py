@@ -34,6 +34,7 @@ from limelight.api import otlp as otlp_api
 from limelight.api import query as query_api
 from limelight.api import resources as resources_api
 from limelight.api import sentry as sentry_api
+from limelight.api import tail as tail_api
 from limelight.api.http import json_response
 from limelight.apikeys import KeyRing, Scope
 from limelight.checks.probe import Prober
@@ -47,8 +48,10 @@ from limelight.ingest.pipeline import IngestQueue
 from limelight.ingest.policy import Policies, policies_from
 from limelight.query.run import QueryEngine
 from limelight.runtime import Runtime
+from limelight.sessions import Sessions
 from limelight.settings import Settings
 from limelight.store.duckdb import DuckDBStore
+from limelight.ui import routes as console_routes
 
 log = logging.getLogger("limelight")
 
@@ -75,7 +78,8 @@ def open_runtime(settings: Settings) -> Runtime:
     policies.replace(policies_from(store.meta_list(stored.COLLECTION).values()))
     queue = IngestQueue(store, settings.queue_max_rows, policies)
     queue.start()
-    return Runtime(settings, store, queue, engine, keys)
+    sessions = Sessions(store, keys, settings.session_hours * 3600)
+    return Runtime(settings, store, queue, engine, keys, sessions)
 
 
 def _obfuscation_secret(store: DuckDBStore) -> bytes:
@@ -184,5 +188,7 @@ def create_app(settings: Settings) -> Starlette:
         *resources_api.routes,
         *dashboards_api.routes,
         *errors_api.routes,
+        *tail_api.routes,
+        *console_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

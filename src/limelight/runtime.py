@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from limelight.apikeys import KeyRing
 from limelight.ingest.pipeline import IngestQueue
 from limelight.query.run import QueryEngine
+from limelight.sessions import Sessions
 from limelight.settings import Settings
 from limelight.store.duckdb import DuckDBStore
 
@@ -18,3 +19,4 @@ class Runtime:
     queue: IngestQueue
     engine: QueryEngine
     keys: KeyRing
+    sessions: Sessions

@@ -84,6 +84,10 @@ class Settings:
         "", "LIMELIGHT_CHECK_CA_FILE",
         "PEM file of extra CA certificates health checks trust (for internal sites).",
     )
+    session_hours: float = _setting(
+        168.0, "LIMELIGHT_SESSION_HOURS",
+        "Hours a console login lasts before the browser must log in again.", float,
+    )
 
     @property
     def console_url(self) -> str:

@@ -21,9 +21,11 @@ from limelight.exceptions import (
     Unavailable,
     UnsupportedMediaType,
 )
+from limelight.sessions import COOKIE, CSRF_HEADER, csrf_matches
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 _encode_json = msgspec.json.Encoder().encode
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -47,20 +49,44 @@ def api_key_of(request: Request) -> str | None:
     return None
 
 
+def _granted(request: Request) -> Scope | Response:
+    """The scope of the request's key (header) or console session (cookie), else a 401/403."""
+    runtime = request.app.state.limelight
+    key = api_key_of(request)
+    if key:
+        granted: Scope | None = runtime.keys.check(key)
+        if granted is None:
+            return json_response({"message": "unknown or revoked API key"}, 401)
+        return granted
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
+        return json_response(
+            {"message": "missing API key: send x-api-key or Authorization: Bearer"}, 401
+        )
+    found = runtime.sessions.get(session_id)
+    if found is None:
+        return json_response({"message": "the console session ended; log in again"}, 401)
+    session, granted = found
+    # A page on another site can make the browser send the cookie, but cannot read the
+    # token the console's pages carry: changes made with the cookie must send it back.
+    if request.method not in _SAFE_METHODS and not csrf_matches(
+        session, request.headers.get(CSRF_HEADER)
+    ):
+        return json_response(
+            {"message": f"a request made with the console's session needs its {CSRF_HEADER} "
+                        "header; reload the page"}, 403)
+    return granted
+
+
 def requires(scope: Scope) -> Callable[[Endpoint], Endpoint]:
-    """401 without a known key, 403 when the key's scope does not allow `scope`."""
+    """401 without a known key or session, 403 when its scope does not allow `scope`."""
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            key = api_key_of(request)
-            if not key:
-                return json_response(
-                    {"message": "missing API key: send x-api-key or Authorization: Bearer"}, 401
-                )
-            granted = request.app.state.limelight.keys.check(key)
-            if granted is None:
-                return json_response({"message": "unknown or revoked API key"}, 401)
+            granted = _granted(request)
+            if isinstance(granted, Response):
+                return granted
             if not allows(granted, scope):
                 return json_response(
                     {"message": f"this key has scope {granted.value}; {scope.value} is needed"},

@@ -1,0 +1,152 @@
+// What every console page shares: API calls with the session, the URL as page state,
+// the time-range picker, loading/empty/error states, colours and the Ask AI panel.
+"use strict";
+
+const LL = (() => {
+  const csrf = document.querySelector('meta[name="csrf"]')?.content || "";
+  const PRESETS = ["15m", "1h", "6h", "24h", "7d"];
+  // One colour per group, the same in chart, legend and table (Tableau 10).
+  const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+    "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+
+  class ApiError extends Error {}
+
+  async function api(path, body) {
+    const init = {headers: {"x-limelight-csrf": csrf}, credentials: "same-origin"};
+    if (body !== undefined) {
+      init.method = "POST";
+      init.headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    if (response.status === 401) {
+      location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+      throw new ApiError("Your session ended; log in again.");
+    }
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(data.message || `${path} answered ${response.status}`);
+    return data;
+  }
+
+  // el("td", {class: "num", onclick: f}, "text", child): text is always set as text, never HTML.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "style") Object.assign(node.style, value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  // A loading, empty or error message that says what to do next.
+  function state(container, kind, message, hint) {
+    container.replaceChildren(el("div", {class: "state " + kind, role: kind === "error" ? "alert" : null},
+      message, hint ? el("div", {}, hint) : null));
+  }
+
+  function noData(container, what) {
+    container.replaceChildren(el("div", {class: "state empty"},
+      `No ${what} in this time range. `, el("br"),
+      "No data yet? Run ", el("code", {}, "limelight demo"),
+      " or send OpenTelemetry data to this server, then widen the time range."));
+  }
+
+  const params = () => new URLSearchParams(location.search);
+
+  function setParams(changes, push = true) {
+    const next = params();
+    for (const [key, value] of Object.entries(changes)) {
+      next.delete(key);
+      for (const item of [].concat(value ?? [])) if (item !== "") next.append(key, item);
+    }
+    const url = location.pathname + (next.toString() ? "?" + next : "");
+    if (url !== location.pathname + location.search) {
+      history[push ? "pushState" : "replaceState"](null, "", url);
+    }
+  }
+
+  const range = () => ({from: params().get("from") || "1h", to: params().get("to") || "now"});
+
+  // The picker writes `from`/`to` into the URL and calls `onChange`; pages re-read the URL.
+  function timePicker(onChange) {
+    const box = document.getElementById("timerange");
+    if (!box) return;
+    const {from, to} = range();
+    const isPreset = PRESETS.includes(from) && to === "now";
+    const select = el("select", {id: "range", "aria-label": "time range"},
+      ...PRESETS.map((p) => el("option", {value: p, selected: isPreset && p === from}, "Last " + p)),
+      el("option", {value: "custom", selected: !isPreset}, "Custom…"));
+    const fromInput = el("input", {type: "datetime-local", id: "range-from", "aria-label": "from",
+      value: isPreset ? "" : localInput(from)});
+    const toInput = el("input", {type: "datetime-local", id: "range-to", "aria-label": "to",
+      value: isPreset ? "" : localInput(to)});
+    const custom = el("span", {class: "custom", hidden: isPreset}, fromInput, "→", toInput,
+      el("button", {type: "button", onclick: () => {
+        if (!fromInput.value) return;
+        const end = toInput.value ? String(new Date(toInput.value).getTime()) : "now";
+        setParams({from: String(new Date(fromInput.value).getTime()), to: end});
+        onChange();
+      }}, "Apply"));
+    select.addEventListener("change", () => {
+      custom.hidden = select.value !== "custom";
+      if (select.value !== "custom") { setParams({from: select.value, to: []}); onChange(); }
+    });
+    box.replaceChildren(select, custom);
+  }
+
+  // `from`/`to` as the URL has them (epoch ms or relative) to a datetime-local value.
+  function localInput(value) {
+    const date = /^\d+$/.test(value) ? new Date(Number(value)) : value === "now" ? new Date() : null;
+    if (!date || isNaN(date)) return "";
+    return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }
+
+  const color = (i) => PALETTE[i % PALETTE.length];
+
+  function number(value) {
+    if (value === null || value === undefined) return "–";
+    if (typeof value !== "number") return String(value);
+    if (Number.isInteger(value)) return value.toLocaleString("en-US");
+    return value.toLocaleString("en-US", {maximumFractionDigits: Math.abs(value) < 10 ? 3 : 1});
+  }
+
+  function duration(ms) {
+    if (ms === null || ms === undefined) return "–";
+    if (ms === 0) return "0";
+    if (ms < 1) return (ms * 1000).toFixed(0) + " µs";
+    if (ms < 1000) return ms.toFixed(ms < 10 ? 2 : 0) + " ms";
+    return (ms / 1000).toFixed(2) + " s";
+  }
+
+  const shortTime = (iso) => iso.replace("T", " ").slice(0, 23);
+
+  // Ask AI: POST /api/explain with a target and show what it found in the side panel.
+  async function askAI(target) {
+    const panel = document.getElementById("ai-panel");
+    const close = el("button", {class: "close", type: "button", onclick: () => { panel.hidden = true; }}, "✕");
+    panel.hidden = false;
+    panel.replaceChildren(close, el("h2", {}, "Ask AI"), el("p", {class: "muted"}, "Analysing…"));
+    try {
+      const answer = await api("/api/explain", {target});
+      const list = (items) => el("ul", {}, (items || []).map((item) =>
+        el("li", {}, typeof item === "string" ? item : JSON.stringify(item))));
+      panel.replaceChildren(close, el("h2", {}, "Ask AI"),
+        el("h3", {}, "Summary"), el("p", {id: "ai-summary"}, answer.summary || "–"),
+        el("h3", {}, "Root cause"), el("p", {}, answer.root_cause || "Not determined."),
+        el("h3", {}, "Evidence"), list(answer.evidence),
+        el("h3", {}, "Actions"), list(answer.actions),
+        el("p", {class: "hint"}, `Answered by ${answer.provider || "the offline explainer"}.`));
+    } catch (error) {
+      panel.replaceChildren(close, el("h2", {}, "Ask AI"), el("p", {class: "error"}, error.message));
+    }
+  }
+
+  return {api, ApiError, el, state, noData, params, setParams, range, timePicker, color,
+    number, duration, shortTime, askAI};
+})();

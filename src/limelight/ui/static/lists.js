@@ -1,0 +1,119 @@
+// The list pages: traces, errors, alerts, checks, dashboards and settings, each a table
+// from its API with an empty state that says how to get something into it.
+"use strict";
+
+(() => {
+  const {el} = LL;
+  const when = (ms) => (ms ? new Date(ms).toLocaleString() : "–");
+  const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
+  const queryHref = (spec) => "/query?" + new URLSearchParams({q: JSON.stringify(spec), ...LL.range()});
+
+  function table(box, columns, rows, href) {
+    box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
+      el("tbody", {}, rows.map((row) => el("tr", href ? {class: "link", onclick: () => location.assign(href(row))} : {},
+        columns.map(([, cell], i) => el("td", {class: i === 0 ? "main" : null}, cell(row))))))));
+  }
+
+  const LISTS = {
+    async errors(box) {
+      const {errors, total} = await LL.api("/api/errors?limit=200");
+      if (!total) return LL.state(box, "empty", "No errors yet.", "Errors appear here from failed spans, error logs and Sentry SDKs; run `limelight demo` to see some.");
+      table(box, [
+        ["Error", (e) => el("span", {}, el("strong", {}, e.title || e.type || e.id), el("div", {class: "muted"}, e.culprit || ""))],
+        ["Status", (e) => badge(e.status, e.status !== "resolved")],
+        ["Events", (e) => LL.number(e.count)], ["Users", (e) => LL.number(e.users)],
+        ["Services", (e) => (e.services || []).join(", ")],
+        ["Last seen", (e) => when(e.last_seen_ms)], ["First seen", (e) => when(e.first_seen_ms)],
+        ["", (e) => el("button", {type: "button", class: "ai", onclick: (click) => {
+          click.stopPropagation();
+          LL.askAI({kind: "error", id: e.id});
+        }}, "Ask AI")],
+      ], errors, (e) => "/errors/" + encodeURIComponent(e.id));
+    },
+    async alerts(box) {
+      const {alerts} = await LL.api("/api/alerts");
+      if (!alerts.length) return LL.state(box, "empty", "No alerts configured.", "Add an `alert` resource to .limelight/ and run `limelight apply`.");
+      table(box, [
+        ["Alert", (a) => el("strong", {}, a.name)], ["Service", (a) => a.service],
+        ["State", (a) => badge(a.state, a.state !== "ok")], ["Severity", (a) => a.severity],
+        ["Threshold", (a) => String(a.threshold ?? "")], ["Every", (a) => String(a.frequency ?? "")],
+        ["Last evaluated", (a) => when(a.last_eval_ms)],
+      ], alerts, (a) => typeof a.query === "object" && a.query ? queryHref(a.query) : "/alerts");
+    },
+    async checks(box) {
+      const {checks} = await LL.api("/api/checks");
+      if (!checks.length) return LL.state(box, "empty", "No health checks configured.", "Add a `check` resource (url, interval) to .limelight/ and run `limelight apply`.");
+      table(box, [
+        ["Check", (c) => el("strong", {}, c.name)], ["URL", (c) => el("code", {}, c.url || "")],
+        ["Status", (c) => badge(c.status, c.status === "down" || c.status === "failing" || c.status === "invalid")],
+        ["Latency", (c) => LL.duration(c.last_run?.latency_ms)],
+        ["Failures in a row", (c) => LL.number(c.consecutive_failures)],
+        ["Last run", (c) => (c.last_run ? when(c.last_run.time_ms) : "not yet")],
+      ], checks);
+    },
+    async dashboards(box) {
+      const {dashboards} = await LL.api("/api/dashboards");
+      if (!dashboards.length) return LL.state(box, "empty", "No dashboards yet.", "Add a `dashboard` resource to .limelight/ and run `limelight apply`; `limelight demo` adds one.");
+      table(box, [["Dashboard", (d) => el("strong", {}, d.name)], ["Service", (d) => d.service],
+        ["Widgets", (d) => LL.number(d.widgets)], ["Description", (d) => d.description]], dashboards);
+    },
+    async settings(box) {
+      const {datasets} = await LL.api("/api/datasets");
+      const sections = [el("h2", {}, "Datasets")];
+      const data = el("div", {class: "panel"});
+      if (datasets.length) {
+        table(data, [["Dataset", (d) => el("a", {href: "/events?dataset=" + encodeURIComponent(d.name)}, d.name)],
+          ["Events", (d) => LL.number(d.events)], ["Newest", (d) => d.last || "–"],
+          ["Retention (days)", (d) => LL.number(d.retention_days)]], datasets);
+      } else LL.noData(data, "datasets");
+      sections.push(data, el("h2", {}, "API keys"));
+      const keys = el("div", {class: "panel"});
+      if (box.dataset.admin === "true") {
+        const listed = (await LL.api("/api/api-keys")).keys;
+        table(keys, [["Id", (k) => el("code", {}, k.id)], ["Scope", (k) => k.scope], ["Name", (k) => k.name],
+          ["Created", (k) => when(k.created_ms)]], listed);
+      } else LL.state(keys, "empty", "Only an admin key can list API keys.");
+      sections.push(keys, el("p", {class: "hint"}, "Manage keys with `limelight keys list|create|revoke`."));
+      box.replaceChildren(...sections);
+    },
+  };
+
+  async function traces() {
+    const box = document.getElementById("traces");
+    const onlyErrors = document.getElementById("only-errors");
+    onlyErrors.checked = LL.params().get("errors") === "1";
+    LL.state(box, "loading", "Loading traces…");
+    const filters = ["$kind = span", "$parent_span_id DOES_NOT_EXIST"];
+    if (onlyErrors.checked) filters.push("$error = true");
+    try {
+      const {datasets} = await LL.api("/api/datasets");
+      if (!datasets.some((d) => d.name === "otel")) return LL.noData(box, "traces");
+      const {events} = await LL.api("/api/query", {datasets: ["otel"], filters, limit: 200, ...LL.range()});
+      if (!events.length) return LL.noData(box, "traces");
+      table(box, [["Started", (s) => LL.shortTime(s.$timestamp)], ["Service", (s) => s.$service],
+        ["Root span", (s) => el("a", {href: "/traces/" + s.$trace_id}, s.$name || s.$trace_id)],
+        ["Duration", (s) => LL.duration(s.$duration_ms)], ["Status", (s) => badge(s.$error ? "error" : "ok", s.$error)]],
+      events, (s) => "/traces/" + s.$trace_id);
+    } catch (error) {
+      LL.state(box, "error", error.message);
+    }
+  }
+
+  const listBox = document.getElementById("list");
+  if (listBox) {
+    LL.state(listBox, "loading", "Loading…");
+    LISTS[listBox.dataset.list](listBox).catch((error) => LL.state(listBox, "error", error.message,
+      "This part of the server may not be configured yet."));
+  } else {
+    document.getElementById("lookup").addEventListener("submit", (e) => {
+      e.preventDefault();
+      location.assign("/traces/" + document.getElementById("trace-id").value.trim().toLowerCase());
+    });
+    document.getElementById("only-errors").addEventListener("change", (e) => {
+      LL.setParams({errors: e.target.checked ? "1" : []});
+      traces();
+    });
+    LL.timePicker(traces);
+    traces();
+  }
+})();

@@ -1,0 +1,69 @@
+"""GET /api/tail: new events as Server-Sent Events, resumable from the last id."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import httpx
+
+from tests.conftest import ADMIN_KEY, RunningServer
+
+
+def send(server: RunningServer, *messages: str) -> None:
+    with server.client() as client:
+        response = client.post("/v1/events/tail", json=[{"message": m} for m in messages])
+        assert response.status_code == 202
+
+
+def first_event(server: RunningServer, params: dict[str, str],
+                headers: dict[str, str] | None = None,
+                while_open: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
+    """Open the stream, send `while_open`, and return the first event's SSE id and data."""
+    sender = threading.Thread(target=send, args=(server, *while_open))
+    with httpx.Client(base_url=server.url, timeout=15,
+                      headers={"x-api-key": ADMIN_KEY, **(headers or {})}) as client, \
+            client.stream("GET", "/api/tail", params=params) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        assert next(lines) == ": tailing"
+        if while_open:
+            sender.start()
+        try:
+            event_id = ""
+            for line in lines:
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                if line.startswith("data: "):
+                    return event_id, json.loads(line[6:])
+        finally:
+            if while_open:
+                sender.join()
+    raise AssertionError("the stream ended")
+
+
+def test_tail_streams_only_new_matching_events(server: RunningServer) -> None:
+    send(server, "old news")
+    event_id, event = first_event(server, {"dataset": "tail", "filter": "$message != skip"},
+                                  while_open=("skip", "fresh"))
+    assert event["$message"] == "fresh"
+    assert event_id == f"tail:{event['$id']}"
+
+
+def test_tail_resumes_after_last_event_id(server: RunningServer) -> None:
+    send(server, "first", "second")
+    with server.client() as client:
+        events = client.post("/api/query", json={"datasets": ["tail"]}).json()["events"]
+    first = next(e for e in events if e["$message"] == "first")
+    _, event = first_event(server, {"dataset": "tail"}, {"last-event-id": f"tail:{first['$id']}"})
+    assert event["$message"] == "second"
+
+
+def test_tail_refuses_unknown_datasets_and_bad_filters(server: RunningServer) -> None:
+    send(server, "x")
+    with server.client() as client:
+        assert client.get("/api/tail", params={"dataset": "nope"}).status_code == 400
+        bad = client.get("/api/tail", params={"dataset": "tail", "filter": "$message BETWEEN 1"})
+        assert bad.status_code == 400

@@ -1,0 +1,204 @@
+"""The console in a real headless Chromium against a server with demo data."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from limelight.sessions import COOKIE
+from tests.conftest import RunningServer
+from tests.ui.conftest import api, log_in, screenshot
+
+P99_BY_SERVICE = {"datasets": ["otel"], "calculations": ["COUNT", "P99($duration_ms)"],
+                  "groupBys": ["$service"], "from": "1h"}
+
+
+def url_params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_pages_need_login_and_come_back_after(browser: Browser,
+                                              console_server: RunningServer) -> None:
+    context = browser.new_context(base_url=console_server.url,
+                                  viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto("/events?dataset=logs")
+    assert urlsplit(page.url).path == "/login"
+    page.fill("#key", "ll_a_not-a-key")
+    page.click("form.login button[type=submit]")
+    expect(page.locator(".login .error")).to_contain_text("unknown or revoked")
+    screenshot(page, "login.png")
+    log_in(page, start=None)
+    assert urlsplit(page.url).path == "/events"
+    assert url_params(page)["dataset"] == ["logs"]
+    context.close()
+
+
+def test_home_lists_services_with_sparklines(page: Page, console_server: RunningServer) -> None:
+    rows = page.locator("#service-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expected = console_server.query({
+        "datasets": ["otel"], "calculations": ["COUNT"], "groupBys": ["$service", "$namespace"],
+        "filters": ["$kind = span", "span.kind IN (server, consumer)"], "from": "1h"})
+    assert rows.count() == len(expected["aggregates"])  # type: ignore[arg-type]
+    assert page.locator("#service-table canvas").count() == rows.count()
+    screenshot(page, "home.png")
+    rows.first.locator("a").click()
+    page.wait_for_url("**/query?**")
+    spec = json.loads(url_params(page)["q"][0])
+    assert any(f.startswith("$service = ") for f in spec["filters"])
+
+
+def test_grouped_p99_query_draws_chart_and_table(page: Page,
+                                                console_server: RunningServer) -> None:
+    page.click("nav.side >> text=Query")
+    expect(page.locator(".chip.calc")).to_have_count(1)  # a new query counts events
+    page.click("#add-calc")
+    page.locator(".chip.calc .calc-op").nth(1).select_option("P99")
+    page.locator(".chip.calc .calc-key").nth(1).fill("$duration_ms")
+    page.click("#add-group")
+    page.locator(".group-key").fill("$service")
+    page.click("#run")
+    expect(page.locator("#aggregates tbody tr").first).to_be_visible()
+
+    expected: list[dict[str, Any]] = console_server.query(P99_BY_SERVICE)["aggregates"]  # type: ignore[assignment]
+    spec = json.loads(url_params(page)["q"][0])
+    assert spec["calculations"] == ["COUNT", "P99($duration_ms)"]
+    assert spec["groupBys"] == ["$service"]
+    assert page.locator("#chart canvas").count() >= 1
+    legend = page.locator("#chart .u-legend .u-series")  # the first entry is the time axis
+    assert legend.count() - 1 == len(expected)
+    rows = page.locator("#aggregates tbody tr")
+    assert rows.count() == len(expected)
+    for i, aggregate in enumerate(expected):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(0).inner_text() == aggregate["groups"]["$service"]
+        shown = [json.loads(cells.nth(j).get_attribute("data-value") or "null") for j in (1, 2)]
+        assert shown == [aggregate["values"]["COUNT"], aggregate["values"]["P99($duration_ms)"]]
+        # The table's swatch has the colour of the group's line in the legend.
+        swatch = cells.nth(0).locator(".swatch").evaluate("e => e.style.background")
+        marker = legend.nth(i + 1).locator(".u-marker").evaluate("e => e.style.borderColor")
+        assert swatch == marker
+    screenshot(page, "query.png")
+
+    page.click("#copy-yaml")
+    expect(page.locator("#status")).to_contain_text("Copied")
+    yaml_text = page.locator("#clipboard").input_value()
+    assert "type: query" in yaml_text and "parameters:" in yaml_text
+    assert '"P99($duration_ms)"' in yaml_text
+
+    # Dragging across the chart narrows the time range to the selection.
+    box = page.locator("#chart .u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + 40, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('from') !== null")
+    start, end = (int(url_params(page)[k][0]) for k in ("from", "to"))
+    assert 0 < end - start < 3_600_000
+
+    # Clicking a group's row narrows the query to it.
+    first = rows.first.locator("td").first.inner_text()
+    rows.first.click()
+    page.wait_for_function("() => location.search.includes('filters')")
+    assert json.loads(url_params(page)["q"][0])["filters"] == [f"$service = {first}"]
+    expect(page.locator("#aggregates tbody tr")).to_have_count(1)
+
+
+def test_clicking_a_value_filters_the_events(page: Page) -> None:
+    page.goto("/events?dataset=otel")
+    first = page.locator(".ev .line").first
+    first.click()
+    value = page.locator('.json .v[data-key="$service"]').first
+    service = json.loads(value.inner_text())
+    value.click()
+    page.wait_for_function("() => new URLSearchParams(location.search).has('filter')")
+    assert url_params(page)["filter"] == [f"$service = {service}"]
+    expect(page.locator(".chip.filter")).to_contain_text(f"$service = {service}")
+    expect(page.locator("#status")).to_contain_text("newest events")
+    services = page.locator(".ev .svc").all_inner_texts()
+    assert services and set(services) == {service}
+    page.locator(".ev .line").first.click()
+    screenshot(page, "events.png")
+
+
+def test_a_trace_opens_from_an_event(page: Page, console_server: RunningServer) -> None:
+    page.goto("/events?dataset=logs&filter=" + "$level = error")
+    page.locator(".ev .line").first.click()
+    page.locator(".json .open-trace").first.click()
+    page.wait_for_url("**/traces/**")
+    trace_id = urlsplit(page.url).path.rsplit("/", 1)[1]
+    trace = api(console_server, "GET", f"/api/traces/{trace_id}").json()
+    expect(page.locator(".wf-row")).to_have_count(trace["span_count"])
+    assert page.locator(".wf-log").count() == len(trace["logs"]) >= 1
+    assert page.locator(".wf-row.error").count() == trace["errors"] >= 1
+    page.locator(".wf-row.error").first.click()
+    expect(page.locator("#span-detail")).to_be_visible()
+    expect(page.locator("#span-detail")).to_contain_text("$span_id")
+    screenshot(page, "trace.png")
+    page.click("#ask-ai")
+    expect(page.locator("#ai-summary")).not_to_be_empty(timeout=30_000)
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [("/traces", "#traces tbody tr"), ("/errors", "#list tbody tr"),
+     ("/alerts", "#list .state.empty"), ("/checks", "#list .state.empty"),
+     ("/dashboards", "#list .state.empty"), ("/settings", "#list tbody tr")],
+    ids=["traces", "errors", "alerts", "checks", "dashboards", "settings"],
+)
+def test_every_list_page_shows_its_items_or_what_to_do(page: Page, path: str,
+                                                       content: str) -> None:
+    page.goto(path)
+    expect(page.locator(content).first).to_be_visible()
+    assert page.locator(".state.error").count() == 0
+    expect(page.locator("nav.side a.active")).to_have_attribute("href", path)
+
+
+def test_an_error_group_opens_from_the_list(page: Page) -> None:
+    page.goto("/errors")
+    page.locator("#list tbody tr td.main").first.click()
+    page.wait_for_url("**/errors/**")
+    expect(page.locator("#error .summary")).to_contain_text("events")
+    expect(page.locator("#error a[href^='/events?']")).to_be_visible()
+
+
+def test_alert_notification_links_open_their_query(page: Page) -> None:
+    spec = {"datasets": ["otel"], "calculations": ["COUNT"], "filters": ["$error = true"],
+            "from": "30m", "to": "now"}
+    page.goto("/query?spec=" + quote(json.dumps(spec)))
+    expect(page.locator("#aggregates")).to_be_visible()
+    params = url_params(page)
+    assert (params["from"], params["to"]) == (["30m"], ["now"])
+    assert json.loads(params["q"][0])["filters"] == ["$error = true"]
+    assert "spec" not in params
+
+
+def test_live_tail_receives_a_new_event(page: Page, console_server: RunningServer) -> None:
+    assert api(console_server, "POST", "/v1/events/tailed", json=[{"message": "before"}]
+               ).status_code == 202
+    page.goto("/events?dataset=tailed&tail=1")
+    expect(page.locator("#status")).to_contain_text("waiting for new events")
+    marker = f"sent during the test {time.time_ns()}"
+    assert api(console_server, "POST", "/v1/events/tailed",
+               json=[{"message": marker, "service": "tail-test"}]).status_code == 202
+    expect(page.locator(".ev.new .msg").first).to_have_text(marker, timeout=15_000)
+
+
+def test_logout_ends_the_session(page: Page, console_server: RunningServer) -> None:
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE)
+    with httpx.Client(base_url=console_server.url, cookies={COOKIE: cookie}) as client:
+        assert client.get("/api/datasets").status_code == 200
+        page.click("#logout")
+        page.wait_for_url("**/login")
+        assert client.get("/api/datasets").status_code == 401
+    assert not [c for c in page.context.cookies() if c["name"] == COOKIE]
+    page.goto("/query")
+    assert urlsplit(page.url).path == "/login"
