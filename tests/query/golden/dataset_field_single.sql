@@ -28,7 +28,7 @@ ORDER BY 1, 2 ASC NULLS LAST
 -- series (top groups only)
 SELECT ("$timestamp" // $p7) * $p7 AS __bucket, $p4 AS __g0, count(*) AS __c0
 FROM "otel"
-WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ($p2 = $p3) AND ((__g0 = $p8))
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ($p2 = $p3) AND (__g0 IN ($p8))
 GROUP BY 1, 2
 ORDER BY 1, 2 ASC NULLS LAST
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p2": "otel", "p3": "otel", "p4": "otel", "p7": 60000000000, "p8": "a"}

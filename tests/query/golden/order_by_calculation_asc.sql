@@ -28,7 +28,7 @@ ORDER BY 1, 2 ASC NULLS LAST
 -- series (top groups only)
 SELECT ("$timestamp" // $p4) * $p4 AS __bucket, "$service" AS __g0, count(*) AS __c0, avg("n") AS __c1
 FROM "otel"
-WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ((__g0 = $p5))
+WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND (__g0 IN ($p5))
 GROUP BY 1, 2
 ORDER BY 1, 2 ASC NULLS LAST
 -- params: {"p0": 1699995600000000000, "p1": 1699999200000000000, "p4": 60000000000, "p5": "a"}
