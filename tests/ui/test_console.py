@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from limelight.demo.resources import demo_resources
 from limelight.sessions import COOKIE
 from tests.conftest import RunningServer
 from tests.ui.conftest import api, log_in, screenshot
@@ -202,3 +203,31 @@ def test_logout_ends_the_session(page: Page, console_server: RunningServer) -> N
     assert not [c for c in page.context.cookies() if c["name"] == COOKIE]
     page.goto("/query")
     assert urlsplit(page.url).path == "/login"
+
+
+def test_a_dashboard_defined_as_code_draws_every_widget(page: Page,
+                                                        console_server: RunningServer) -> None:
+    """Runs after the list pages' empty states: it applies the demo's resources."""
+    applied = api(console_server, "PUT", "/api/resources/demo",
+                  json=demo_resources(console_server.url))
+    assert applied.status_code == 200, applied.text
+    page.goto("/dashboards")
+    page.locator("#list tbody tr").first.click()
+    page.wait_for_url("**/dashboards/demo/shop-overview*")
+    expect(page.locator("#dashboard-name")).to_have_text("Shop overview")
+    expect(page.locator(".widget")).to_have_count(4)
+    expect(page.locator(".widget.timeseries canvas").first).to_be_visible()
+    shown = api(console_server, "GET", "/api/dashboards/demo/shop-overview",
+                params={"from": "1h"}).json()
+    by_type = {w["type"]: w for w in shown["widgets"]}
+    failed = by_type["statistic"]["result"]["aggregates"][0]["values"]["COUNT"]
+    expect(page.locator(".widget.statistic .stat-value")).to_have_text(f"{failed:,}")
+    expect(page.locator(".widget.bar .bar-row")).to_have_count(
+        len(by_type["bar"]["result"]["aggregates"]))
+    expect(page.locator(".widget.table tbody tr")).to_have_count(
+        len(by_type["table"]["result"]["aggregates"]))
+    screenshot(page, "dashboard.png")
+    page.locator(".widget.table header a").click()
+    page.wait_for_url("**/query?*")
+    spec = json.loads(url_params(page)["q"][0])
+    assert spec["groupBys"] == ["payment.provider"]

@@ -20,8 +20,8 @@ def demo_resources(server_url: str) -> dict[str, dict[str, Any]]:
     requests = {"datasets": ["otel"], "calculations": ["COUNT"],
                 "filters": ["$kind = span", "$parent_span_id DOES_NOT_EXIST"]}
     return {
-        "requests-by-service": _query("Requests by service", {
-            **requests, "groupBys": ["$service"]}),
+        "requests-by-route": _query("Requests by route", {
+            **requests, "groupBys": ["http.route"]}),
         "errors-by-route": _query("Errors by route", {
             "datasets": ["otel"], "calculations": ["COUNT"],
             "filters": ["$error = true", "http.route exists"], "groupBys": ["http.route"]}),
@@ -46,8 +46,8 @@ def demo_resources(server_url: str) -> dict[str, dict[str, Any]]:
             "name": "Shop overview",
             "description": "The demo shop at a glance.",
             "widgets": [
-                {"type": "timeseries", "title": "Requests by service",
-                 "query": "requests-by-service"},
+                {"type": "timeseries", "title": "Requests by route",
+                 "query": "requests-by-route"},
                 {"type": "statistic", "title": "Failed payments",
                  "query": "payment-failures-query"},
                 {"type": "bar", "title": "Errors by route", "query": "errors-by-route"},

@@ -63,6 +63,14 @@ async def error_page(request: Request, session: Session, scope: Scope) -> Respon
                  group_id=request.path_params["group_id"])
 
 
+@console_page
+async def dashboard_page(request: Request, session: Session, scope: Scope) -> Response:
+    """One dashboard defined as code, its widgets drawn from GET /api/dashboards/..."""
+    return _page(request, session, scope, "dashboard", "dashboards",
+                 service=request.path_params["service"],
+                 dashboard_id=request.path_params["dashboard_id"])
+
+
 async def login_page(request: Request) -> Response:
     target = safe_next(request.query_params.get("next"))
     found = session_of(request)
@@ -75,6 +83,7 @@ routes = [
     *(_simple(name, path) for name, _, path in NAV),
     Route("/traces/{trace_id}", trace_page, methods=["GET"]),
     Route("/errors/{group_id}", error_page, methods=["GET"]),
+    Route("/dashboards/{service}/{dashboard_id}", dashboard_page, methods=["GET"]),
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

@@ -55,7 +55,9 @@
       const {dashboards} = await LL.api("/api/dashboards");
       if (!dashboards.length) return LL.state(box, "empty", "No dashboards yet.", "Add a `dashboard` resource to .limelight/ and run `limelight apply`; `limelight demo` adds one.");
       table(box, [["Dashboard", (d) => el("strong", {}, d.name)], ["Service", (d) => d.service],
-        ["Widgets", (d) => LL.number(d.widgets)], ["Description", (d) => d.description]], dashboards);
+        ["Widgets", (d) => LL.number(d.widgets)], ["Description", (d) => d.description]], dashboards,
+        (d) => `/dashboards/${encodeURIComponent(d.service)}/${encodeURIComponent(d.id)}?` +
+          new URLSearchParams(LL.range()));
     },
     async settings(box) {
       const {datasets} = await LL.api("/api/datasets");
