@@ -231,3 +231,12 @@ def test_a_dashboard_defined_as_code_draws_every_widget(page: Page,
     page.wait_for_url("**/query?*")
     spec = json.loads(url_params(page)["q"][0])
     assert spec["groupBys"] == ["payment.provider"]
+
+
+def test_ask_ai_about_an_alert_from_the_alerts_page(page: Page) -> None:
+    """Runs after the dashboard test, which applied the demo's alert."""
+    page.goto("/alerts")
+    row = page.locator("#list tbody tr", has_text="Payments failing")
+    row.locator("button.ai").click()
+    expect(page.locator("#ai-summary")).to_contain_text("Alert 'Payments failing' (critical)",
+                                                        timeout=30_000)

@@ -49,7 +49,7 @@ def api_key_of(request: Request) -> str | None:
     return None
 
 
-def _granted(request: Request) -> Scope | Response:
+def granted_scope(request: Request) -> Scope | Response:
     """The scope of the request's key (header) or console session (cookie), else a 401/403."""
     runtime = request.app.state.limelight
     key = api_key_of(request)
@@ -84,7 +84,7 @@ def requires(scope: Scope) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            granted = _granted(request)
+            granted = granted_scope(request)
             if isinstance(granted, Response):
                 return granted
             if not allows(granted, scope):

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from limelight.alerts.backtest import backtest
 from limelight.alerts.rules import RuleError
-from limelight.api.http import api_key_of, json_response, read_body, requires
+from limelight.api.http import granted_scope, json_response, read_body, requires
 from limelight.apikeys import Scope, allows
 from limelight.code import stored
 from limelight.code.diff import make_plan
@@ -40,8 +40,8 @@ def _service(request: Request) -> str:
 
 
 def _is_admin(request: Request) -> bool:
-    granted = _runtime(request).keys.check(api_key_of(request) or "")
-    return granted is not None and allows(granted, Scope.ADMIN)
+    granted = granted_scope(request)  # a key, or the console's session
+    return isinstance(granted, Scope) and allows(granted, Scope.ADMIN)
 
 
 async def _json(request: Request) -> Any:

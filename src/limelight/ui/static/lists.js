@@ -38,6 +38,10 @@
         ["State", (a) => badge(a.state, a.state !== "ok")], ["Severity", (a) => a.severity],
         ["Threshold", (a) => String(a.threshold ?? "")], ["Every", (a) => String(a.frequency ?? "")],
         ["Last evaluated", (a) => when(a.last_eval_ms)],
+        ["", (a) => a.state === "invalid" ? "" : el("button", {type: "button", class: "ai", onclick: (click) => {
+          click.stopPropagation();
+          LL.askAI({kind: "alert", id: `${a.service}/${a.id}`});
+        }}, "Ask AI")],
       ], alerts, (a) => typeof a.query === "object" && a.query ? queryHref(a.query) : "/alerts");
     },
     async checks(box) {
