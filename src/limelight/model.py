@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -126,6 +127,12 @@ class Batch:
     def any_error(self) -> bool:
         """Whether a row has `$error` set (a prepared batch answers from its table)."""
         return True in self.system["$error"]
+
+    def error_candidates(self, kinds: Collection[str]) -> Batch:
+        """The rows that may be errors of these kinds, as a plain batch to check row by row:
+        a plain batch is itself (its rows are at hand); a prepared one keeps only the rows
+        with `$error` set and such a `$kind`."""
+        return self
 
     def materialized(self) -> Batch:
         """The batch with its rows in `system` and the attribute lists (a prepared batch,

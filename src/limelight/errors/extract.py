@@ -18,6 +18,7 @@ _USER = ("user.id", "enduser.id", "user_id", "user.email")
 _CARRIED = {"service.version": "release", "release": "release",
             "deployment.environment": "environment",
             "deployment.environment.name": "environment", "environment": "environment"}
+SOURCE_KINDS = ("span_event", "log", "event")
 _WANTED = (*_TYPE, *_MESSAGE, *_STACK, *_USER, "error", *_CARRIED)
 
 
@@ -25,7 +26,9 @@ def error_events(batch: Batch) -> Iterator[ErrorEvent]:
     """The batch's rows that are errors, as ErrorEvents; none from dataset `errors` itself."""
     if batch.dataset == ERRORS_DATASET or not batch.any_error():  # the common case, cheap
         return
-    batch = batch.materialized()  # a request decoded in a worker arrives as a table
+    # A request decoded in a worker arrives as a columnar table: only its failed rows of
+    # kinds that can carry an error are turned back into Python values.
+    batch = batch.error_candidates(SOURCE_KINDS)
     system = batch.system
     flagged = [row for row, failed in enumerate(system["$error"]) if failed]
     values = _attributes(batch, set(flagged))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import msgspec
@@ -81,32 +81,44 @@ class PreparedBatch(Batch):
     def any_error(self) -> bool:
         return self.table is not None and bool(pc.any(self.table.column("$error")).as_py())
 
-    def materialized(self) -> Batch:
-        plain = Batch(self.dataset)
+    def error_candidates(self, kinds: Collection[str]) -> Batch:
         if self.table is None:
-            return plain
-        plain.size = self.table.num_rows
-        for name in self.table.column_names:
-            values = self.table.column(name).to_pylist()
-            if name in plain.system:
-                plain.system[name] = values
-            elif name == OVERFLOW_FIELD:
-                for row, text in enumerate(values):
-                    for key, value in (_decode_json(text) if text else {}).items():
-                        plain.attr_rows.setdefault(key, []).append(row)
-                        plain.attr_values.setdefault(key, []).append(value)
-            else:
-                present = [(row, _whole(value)) for row, value in enumerate(values)
-                           if value is not None]
-                if present:
-                    plain.attr_rows[name] = [row for row, _ in present]
-                    plain.attr_values[name] = [value for _, value in present]
-        return plain
+            return Batch(self.dataset)
+        wanted = pc.and_(pc.fill_null(self.table.column("$error"), False),
+                         pc.is_in(self.table.column("$kind"), pa.array(list(kinds))))
+        return _materialize(self.dataset, self.table.filter(wanted))
+
+    def materialized(self) -> Batch:
+        if self.table is None:
+            return Batch(self.dataset)
+        return _materialize(self.dataset, self.table)
 
     def __setstate__(self, state: dict[str, object]) -> None:
         if isinstance(state.get("table"), pa.Buffer):
             state["table"] = pa.ipc.open_stream(state["table"]).read_all()
         self.__dict__.update(state)
+
+
+def _materialize(dataset: str, table: pa.Table) -> Batch:
+    """A plain batch of the table's rows (numbers read back as integers when whole)."""
+    plain = Batch(dataset)
+    plain.size = table.num_rows
+    for name in table.column_names:
+        values = table.column(name).to_pylist()
+        if name in plain.system:
+            plain.system[name] = values
+        elif name == OVERFLOW_FIELD:
+            for row, text in enumerate(values):
+                for key, value in (_decode_json(text) if text else {}).items():
+                    plain.attr_rows.setdefault(key, []).append(row)
+                    plain.attr_values.setdefault(key, []).append(value)
+        else:
+            present = [(row, _whole(value)) for row, value in enumerate(values)
+                       if value is not None]
+            if present:
+                plain.attr_rows[name] = [row for row, _ in present]
+                plain.attr_values[name] = [value for _, value in present]
+    return plain
 
 
 def _whole(value: AttrValue) -> AttrValue:
