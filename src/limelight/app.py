@@ -31,6 +31,7 @@ from limelight.api import errors as errors_api
 from limelight.api import events as events_api
 from limelight.api import explain as explain_api
 from limelight.api import otlp as otlp_api
+from limelight.api import prometheus as prometheus_api
 from limelight.api import query as query_api
 from limelight.api import resources as resources_api
 from limelight.api import sentry as sentry_api
@@ -178,6 +179,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         *otlp_api.routes,
         *sentry_api.routes,
+        *prometheus_api.routes,
         *events_api.routes,
         *query_api.routes,
         *datasets_api.routes,

@@ -1,0 +1,41 @@
+"""Prometheus text exposition import: POST /api/v1/import/prometheus (VictoriaMetrics' path).
+
+`?extra_label=name=value` (repeatable) adds labels to every sample; `?timestamp=`
+(epoch ms) is the time of samples written without one (default: now). Answers
+204 once the rows are committed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from limelight.api.http import read_body, requires
+from limelight.apikeys import Scope
+from limelight.exceptions import BadRequest
+from limelight.ingest.prometheus import decode_exposition, parse_extra_labels
+from limelight.runtime import Runtime
+
+
+@requires(Scope.INGEST)
+async def import_prometheus(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    body = await read_body(request, runtime.settings.max_request_bytes)
+    try:
+        extra = parse_extra_labels(request.query_params.getlist("extra_label"))
+        stamp = request.query_params.get("timestamp")
+        now_ns = int(stamp) * 1_000_000 if stamp else time.time_ns()
+        text = body.decode()
+        batch = await runtime.queue.offload(decode_exposition, text, extra, now_ns)
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"body is not UTF-8 text: {exc}") from exc
+    except ValueError as exc:
+        raise BadRequest(f"not Prometheus text exposition: {exc}") from exc
+    await runtime.queue.submit([batch])
+    return Response(status_code=204)
+
+
+routes = [Route("/api/v1/import/prometheus", import_prometheus, methods=["POST"])]

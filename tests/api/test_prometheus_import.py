@@ -1,0 +1,58 @@
+"""The real prometheus_client's exposition imported through POST /api/v1/import/prometheus."""
+
+from __future__ import annotations
+
+import json
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+from prometheus_client.exposition import generate_latest
+
+from tests.conftest import RunningServer
+
+IMPORT = "/api/v1/import/prometheus"
+
+
+def test_prometheus_client_metrics_land_in_the_metrics_dataset(server: RunningServer) -> None:
+    registry = CollectorRegistry()
+    requests = Counter("shop_requests", "Requests", ["route"], registry=registry)
+    requests.labels(route="/pay").inc(7)
+    requests.labels(route="/cart").inc(2)
+    Gauge("shop_queue_depth", "Queue", registry=registry).set(42)
+    latency = Histogram("shop_latency_seconds", "Latency", buckets=(0.1, 0.5),
+                        registry=registry)
+    for value in (0.05, 0.2, 0.3, 0.9):
+        latency.observe(value)
+    Summary("shop_payload_bytes", "Payload", registry=registry).observe(512)
+    ingest_key = server.create_key("ingest")
+    with server.client(ingest_key) as client:
+        response = client.post(IMPORT, content=generate_latest(registry),
+                               params={"extra_label": "job=shop"})
+        assert response.status_code == 204, response.text
+        garbage = client.post(IMPORT, content=b'broken{label="x} 1\n')
+        bad_label = client.post(IMPORT, content=b"a 1\n", params={"extra_label": "x"})
+    with server.client(server.create_key("query")) as reader:
+        refused = reader.post(IMPORT, content=b"a 1\n")
+    assert garbage.status_code == 400 and "not Prometheus text" in garbage.json()["message"]
+    assert bad_label.status_code == 400 and "name=value" in bad_label.json()["message"]
+    assert refused.status_code == 403
+
+    result = server.query({"datasets": ["metrics"], "from": "10m", "limit": 100})
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for event in result["events"]:  # type: ignore[union-attr]
+        by_name.setdefault(str(event["$name"]), []).append(event)
+    counters = {e["route"]: e["metric.value"] for e in by_name["shop_requests_total"]}
+    assert counters == {"/pay": 7, "/cart": 2}
+    assert by_name["shop_requests_total"][0]["metric.type"] == "sum"
+    assert by_name["shop_requests_total"][0]["$service"] == "shop"
+    [gauge] = by_name["shop_queue_depth"]
+    assert gauge["metric.value"] == 42 and gauge["metric.type"] == "gauge"
+    [histogram] = by_name["shop_latency_seconds"]
+    assert histogram["metric.type"] == "histogram" and histogram["metric.count"] == 4
+    assert json.loads(str(histogram["metric.bounds"])) == [0.1, 0.5]
+    assert json.loads(str(histogram["metric.bucket_counts"])) == [1, 2, 1]
+    [summary] = by_name["shop_payload_bytes"]
+    assert (summary["metric.count"], summary["metric.sum"]) == (1, 512)
+    # One query reads them like OTLP metrics: the sum of a counter by route.
+    totals = server.query({"datasets": ["metrics"], "calculations": ["SUM(metric.value)"],
+                           "filters": ["$name = shop_requests_total"], "from": "10m"})
+    assert totals["aggregates"][0]["values"]["SUM(metric.value)"] == 9  # type: ignore[index]
