@@ -30,6 +30,7 @@ from limelight.api import datasets as datasets_api
 from limelight.api import errors as errors_api
 from limelight.api import events as events_api
 from limelight.api import explain as explain_api
+from limelight.api import loki as loki_api
 from limelight.api import otlp as otlp_api
 from limelight.api import prometheus as prometheus_api
 from limelight.api import query as query_api
@@ -180,6 +181,7 @@ def create_app(settings: Settings) -> Starlette:
         *otlp_api.routes,
         *sentry_api.routes,
         *prometheus_api.routes,
+        *loki_api.routes,
         *events_api.routes,
         *query_api.routes,
         *datasets_api.routes,

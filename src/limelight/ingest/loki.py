@@ -1,0 +1,145 @@
+"""Loki push bodies (what Promtail, Grafana Alloy and Fluent Bit's `loki` output send) as
+rows of dataset `logs`. Pure functions.
+
+JSON: `{"streams": [{"stream": {labels}, "values": [["<ns>", "line", {metadata}?]]}]}`.
+Protobuf: `logproto.PushRequest`, snappy block-compressed. Labels and structured
+metadata become attributes; `service_name`, `service`, `app` or `job` gives `$service`
+(in that order); `level`, `severity` or `detected_level` gives `$level`; a `trace_id`
+gives `$trace_id`, so the line shows in its trace.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import cramjam
+import msgspec
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf.message import DecodeError, Message
+
+from limelight.model import LEVELS, AttrValue, Batch
+
+DATASET = "logs"
+SERVICE_LABELS = ("service_name", "service", "app", "job")
+LEVEL_LABELS = ("level", "severity", "detected_level")
+DEFAULT_SERVICE = "unknown_service"
+# Structured metadata that links a line to its trace (the console shows it in the trace).
+TRACE_LABELS = ("trace_id", "traceID", "traceId")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+_LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit": "fatal",
+                  "dbug": "debug", "information": "info", "notice": "info", "eror": "error"}
+_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _push_request_class() -> type[Message]:
+    """logproto.PushRequest, declared here (Loki publishes no Python package for it)."""
+    file = descriptor_pb2.FileDescriptorProto(
+        name="limelight/loki/push.proto", package="limelight.loki", syntax="proto3",
+        dependency=["google/protobuf/timestamp.proto"])
+    string, message = (descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+                       descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE)
+    repeated = descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED
+    optional = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
+
+    def declare(name: str, *fields: tuple[str, int, int, int, str]) -> None:
+        declared = file.message_type.add(name=name)
+        for field_name, number, kind, label, type_name in fields:
+            declared.field.add(name=field_name, number=number, type=kind, label=label,
+                               type_name=type_name or None)
+
+    declare("LabelPair", ("name", 1, string, optional, ""), ("value", 2, string, optional, ""))
+    declare("Entry", ("timestamp", 1, message, optional, ".google.protobuf.Timestamp"),
+            ("line", 2, string, optional, ""),
+            ("structured_metadata", 3, message, repeated, ".limelight.loki.LabelPair"))
+    declare("Stream", ("labels", 1, string, optional, ""),
+            ("entries", 2, message, repeated, ".limelight.loki.Entry"))
+    declare("PushRequest", ("streams", 1, message, repeated, ".limelight.loki.Stream"))
+    pool = descriptor_pool.Default()
+    pool.FindFileByName(timestamp_pb2.DESCRIPTOR.name)
+    try:
+        found = pool.FindMessageTypeByName("limelight.loki.PushRequest")
+    except KeyError:
+        pool.Add(file)
+        found = pool.FindMessageTypeByName("limelight.loki.PushRequest")
+    result: type[Message] = message_factory.GetMessageClass(found)
+    return result
+
+
+PushRequest = _push_request_class()
+
+
+def parse_labels(text: str) -> dict[str, str]:
+    """`{job="api", level="info"}` as a dict; raises ValueError when it is not that."""
+    inner = text.strip()
+    if not (inner.startswith("{") and inner.endswith("}")):
+        raise ValueError(f"labels {text[:80]!r} are not {{name=\"value\", ...}}")
+    found = {m.group(1): m.group(2).encode().decode("unicode_escape")
+             for m in _LABEL.finditer(inner)}
+    if inner[1:-1].strip() and not found:
+        raise ValueError(f"labels {text[:80]!r} are not {{name=\"value\", ...}}")
+    return found
+
+
+def decode_json(body: bytes) -> Batch:
+    try:
+        doc = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"body is not JSON: {exc}") from exc
+    streams = doc.get("streams") if isinstance(doc, dict) else None
+    if not isinstance(streams, list):
+        raise ValueError('give {"streams": [{"stream": {labels}, "values": [[ns, line]]}]}')
+    batch = Batch(DATASET)
+    for i, stream in enumerate(streams):
+        labels = stream.get("stream") if isinstance(stream, dict) else None
+        values = stream.get("values") if isinstance(stream, dict) else None
+        if not isinstance(labels, dict) or not isinstance(values, list):
+            raise ValueError(f"streams[{i}]: needs a `stream` object and a `values` list")
+        for j, value in enumerate(values):
+            if not (isinstance(value, list) and len(value) in (2, 3)
+                    and isinstance(value[0], str) and value[0].isdigit()
+                    and isinstance(value[1], str)):
+                raise ValueError(f"streams[{i}].values[{j}]: give [\"<unix ns>\", \"line\"] "
+                                 "or [\"<unix ns>\", \"line\", {metadata}]")
+            metadata = value[2] if len(value) == 3 and isinstance(value[2], dict) else {}
+            _add(batch, int(value[0]), value[1], {**_texts(labels), **_texts(metadata)})
+    return batch
+
+
+def decode_protobuf(body: bytes) -> Batch:
+    try:
+        raw = bytes(cramjam.snappy.decompress_raw(body))
+    except cramjam.DecompressionError as exc:
+        raise ValueError(f"body is not snappy-compressed: {exc}") from exc
+    request = PushRequest()
+    try:
+        request.ParseFromString(raw)
+    except DecodeError as exc:
+        raise ValueError(f"body is not a Loki PushRequest: {exc}") from exc
+    batch = Batch(DATASET)
+    for i, stream in enumerate(request.streams):
+        try:
+            labels = parse_labels(stream.labels)
+        except ValueError as exc:
+            raise ValueError(f"streams[{i}]: {exc}") from exc
+        for entry in stream.entries:
+            metadata = {pair.name: pair.value for pair in entry.structured_metadata}
+            time_ns = entry.timestamp.seconds * 1_000_000_000 + entry.timestamp.nanos
+            _add(batch, time_ns, entry.line, {**labels, **metadata})
+    return batch
+
+
+def _texts(labels: dict[Any, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def _add(batch: Batch, time_ns: int, line: str, labels: dict[str, str]) -> None:
+    service = next((labels[k] for k in SERVICE_LABELS if labels.get(k)), DEFAULT_SERVICE)
+    level = next((labels[k].lower() for k in LEVEL_LABELS if labels.get(k)), None)
+    level = _LEVEL_ALIASES.get(level, level) if level else None
+    attrs: dict[str, AttrValue] = dict(labels)
+    trace_id = next((labels[k].lower() for k in TRACE_LABELS if k in labels), None)
+    batch.add(time_ns, service, labels.get("namespace") or service, "log",
+              trace_id=trace_id if trace_id and _TRACE_ID.match(trace_id) else None,
+              level=level if level in LEVELS else None,
+              error=level in ("error", "fatal"), message=line, attrs=attrs)

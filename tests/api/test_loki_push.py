@@ -1,0 +1,45 @@
+"""Loki push through the server: JSON, gzip JSON, snappy protobuf, and the refusals."""
+
+from __future__ import annotations
+
+import gzip
+
+import msgspec
+
+from tests.conftest import RunningServer
+from tests.ingest.test_loki import TRACE, protobuf_body
+
+PUSH = "/loki/api/v1/push"
+
+
+def test_loki_pushes_land_in_logs(server: RunningServer) -> None:
+    json_body = msgspec.json.encode({"streams": [{"stream": {"job": "api", "level": "info"},
+                                                  "values": [["1700000000000000001", "one"]]}]})
+    key = server.create_key("ingest")
+    with server.client(key) as client:
+        plain = client.post(PUSH, content=json_body, headers={"content-type": "application/json"})
+        zipped = client.post(PUSH, content=gzip.compress(json_body.replace(b"one", b"two")),
+                             headers={"content-type": "application/json",
+                                      "content-encoding": "gzip"})
+        proto = client.post(PUSH, content=protobuf_body(),
+                            headers={"content-type": "application/x-protobuf"})
+        wrong_type = client.post(PUSH, content=b"x", headers={"content-type": "text/plain"})
+        broken = client.post(PUSH, content=b'{"streams": 1}',
+                             headers={"content-type": "application/json"})
+    with server.client(server.create_key("query")) as reader:
+        refused = reader.post(PUSH, content=json_body,
+                              headers={"content-type": "application/json"})
+    assert (plain.status_code, zipped.status_code, proto.status_code) == (204, 204, 204)
+    assert wrong_type.status_code == 415
+    assert "application/x-protobuf" in wrong_type.json()["message"]
+    assert broken.status_code == 400 and "streams" in broken.json()["message"]
+    assert refused.status_code == 403
+
+    result = server.query({"datasets": ["logs"], "from": "2023-11-01T00:00:00Z",
+                           "to": "2023-11-30T00:00:00Z"})
+    by_message = {e["$message"]: e for e in result["events"]}  # type: ignore[union-attr]
+    assert sorted(by_message) == ["one", "payment failed", "two"]
+    assert by_message["one"]["$service"] == "api" and by_message["one"]["$level"] == "info"
+    failed = by_message["payment failed"]
+    assert (failed["$service"], failed["$level"], failed["$trace_id"]) == (
+        "checkout", "error", TRACE)
