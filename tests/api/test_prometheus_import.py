@@ -1,13 +1,16 @@
-"""The real prometheus_client's exposition imported through POST /api/v1/import/prometheus."""
+"""Prometheus into the server: the real prometheus_client's exposition through
+POST /api/v1/import/prometheus, and remote write through POST /api/v1/write."""
 
 from __future__ import annotations
 
 import json
 
+import cramjam
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
 from prometheus_client.exposition import generate_latest
 
 from tests.conftest import RunningServer
+from tests.ingest.test_remote_write import write_body
 
 IMPORT = "/api/v1/import/prometheus"
 
@@ -56,3 +59,23 @@ def test_prometheus_client_metrics_land_in_the_metrics_dataset(server: RunningSe
     totals = server.query({"datasets": ["metrics"], "calculations": ["SUM(metric.value)"],
                            "filters": ["$name = shop_requests_total"], "from": "10m"})
     assert totals["aggregates"][0]["values"]["SUM(metric.value)"] == 9  # type: ignore[index]
+
+
+def test_remote_write_from_prometheus(server: RunningServer) -> None:
+    headers = {"content-type": "application/x-protobuf", "content-encoding": "snappy",
+               "x-prometheus-remote-write-version": "0.1.0"}
+    bomb = bytes(cramjam.snappy.compress_raw(b"\0" * (server.settings.max_request_bytes + 1)))
+    with server.client(server.create_key("ingest")) as client:
+        written = client.post("/api/v1/write", content=write_body(), headers=headers)
+        garbage = client.post("/api/v1/write", content=b"\x05junk", headers=headers)
+        too_big = client.post("/api/v1/write", content=bomb, headers=headers)
+        wrong = client.post("/api/v1/write", content=b"x",
+                            headers={"content-type": "application/json"})
+    assert written.status_code == 204, written.text
+    assert garbage.status_code == 400 and "snappy" in garbage.json()["message"]
+    assert too_big.status_code == 413
+    assert wrong.status_code == 415
+    result = server.query({"datasets": ["metrics"], "calculations": ["MAX(metric.value)"],
+                           "filters": ["$name = http_requests_total", "job = shop"],
+                           "from": "2023-11-14T00:00:00Z", "to": "2023-11-16T00:00:00Z"})
+    assert result["aggregates"][0]["values"]["MAX(metric.value)"] == 1030  # type: ignore[index]

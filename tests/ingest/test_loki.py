@@ -52,7 +52,7 @@ def test_json_streams() -> None:
 
 
 def test_protobuf_with_snappy() -> None:
-    [row] = rows(decode_protobuf(protobuf_body()))
+    [row] = rows(decode_protobuf(protobuf_body(), 10**6))
     assert row["$timestamp"] == 1_700_000_000_000_000_042
     assert (row["$service"], row["$level"], row["$error"]) == ("checkout", "error", True)
     assert (row["$message"], row["$trace_id"], row["pod"]) == ("payment failed", TRACE, "c-1")
@@ -80,9 +80,9 @@ def test_bad_json_names_the_problem(body: bytes, message: str) -> None:
 
 def test_bad_protobuf() -> None:
     with pytest.raises(ValueError, match="not snappy-compressed"):
-        decode_protobuf(b"\xff\xff\xff\xff garbage")
+        decode_protobuf(b"\x05\xff\xff\xff garbage", 10**6)
     request = PushRequest()
     request.streams.add().labels = "job=api"  # type: ignore[attr-defined]
     body = bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
     with pytest.raises(ValueError, match="labels 'job=api' are not"):
-        decode_protobuf(body)
+        decode_protobuf(body, 10**6)

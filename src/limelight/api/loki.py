@@ -9,7 +9,8 @@ from starlette.routing import Route
 
 from limelight.api.http import media_type, read_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest, UnsupportedMediaType
+from limelight.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from limelight.ingest import snappy
 from limelight.ingest.loki import decode_json, decode_protobuf
 from limelight.runtime import Runtime
 
@@ -24,10 +25,15 @@ async def push(request: Request) -> Response:
     if kind not in JSON_TYPES + PROTOBUF_TYPES:
         raise UnsupportedMediaType(f"content-type {kind!r} is not supported; send "
                                    "application/json or application/x-protobuf (snappy)")
-    body = await read_body(request, runtime.settings.max_request_bytes)
-    decode = decode_json if kind in JSON_TYPES else decode_protobuf
+    limit = runtime.settings.max_request_bytes
+    body = await read_body(request, limit)
     try:
-        batch = await runtime.queue.offload(decode, body)
+        if kind in JSON_TYPES:
+            batch = await runtime.queue.offload(decode_json, body)
+        else:
+            batch = await runtime.queue.offload(decode_protobuf, body, limit)
+    except snappy.TooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from exc
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     await runtime.queue.submit([batch])

@@ -1,8 +1,9 @@
-"""Prometheus text exposition import: POST /api/v1/import/prometheus (VictoriaMetrics' path).
+"""Prometheus ingest: remote write 1.0 (POST /api/v1/write) and text exposition import
+(POST /api/v1/import/prometheus, VictoriaMetrics' path). Both answer 204 once the rows are
+committed.
 
-`?extra_label=name=value` (repeatable) adds labels to every sample; `?timestamp=`
-(epoch ms) is the time of samples written without one (default: now). Answers
-204 once the rows are committed.
+Import: `?extra_label=name=value` (repeatable) adds labels to every sample; `?timestamp=`
+(epoch ms) is the time of samples written without one (default: now).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import read_body, requires
+from limelight.api.http import media_type, read_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest
+from limelight.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from limelight.ingest import snappy
 from limelight.ingest.prometheus import decode_exposition, parse_extra_labels
+from limelight.ingest.remote_write import decode_write
 from limelight.runtime import Runtime
 
 
@@ -38,4 +41,39 @@ async def import_prometheus(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes = [Route("/api/v1/import/prometheus", import_prometheus, methods=["POST"])]
+@requires(Scope.INGEST)
+async def remote_write(request: Request) -> Response:
+    runtime: Runtime = request.app.state.limelight
+    if media_type(request) not in ("application/x-protobuf", ""):
+        raise UnsupportedMediaType(f"content-type {media_type(request)!r} is not supported; "
+                                   "remote write sends application/x-protobuf (snappy)")
+    # Snappy is the body's own framing here, not a Content-Encoding read_body undoes.
+    encoding = request.headers.get("content-encoding", "snappy").lower()
+    if encoding != "snappy":
+        raise UnsupportedMediaType(f"content-encoding {encoding!r}: remote write is snappy")
+    limit = runtime.settings.max_request_bytes
+    body = await _raw_body(request, limit)
+    try:
+        decoded = await runtime.queue.offload(decode_write, body, limit)
+    except snappy.TooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    await runtime.queue.submit([decoded.batch])
+    return Response(status_code=204)
+
+
+async def _raw_body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+routes = [
+    Route("/api/v1/write", remote_write, methods=["POST"]),
+    Route("/api/v1/import/prometheus", import_prometheus, methods=["POST"]),
+]

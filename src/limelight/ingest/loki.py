@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import cramjam
 import msgspec
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
 
+from limelight.ingest import snappy
 from limelight.model import LEVELS, AttrValue, Batch
 
 DATASET = "logs"
@@ -106,11 +106,8 @@ def decode_json(body: bytes) -> Batch:
     return batch
 
 
-def decode_protobuf(body: bytes) -> Batch:
-    try:
-        raw = bytes(cramjam.snappy.decompress_raw(body))
-    except cramjam.DecompressionError as exc:
-        raise ValueError(f"body is not snappy-compressed: {exc}") from exc
+def decode_protobuf(body: bytes, limit: int) -> Batch:
+    raw = snappy.decompress(body, limit)
     request = PushRequest()
     try:
         request.ParseFromString(raw)
