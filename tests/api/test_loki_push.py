@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import httpx
 import msgspec
 
 from tests.conftest import RunningServer
@@ -29,6 +30,14 @@ def test_loki_pushes_land_in_logs(server: RunningServer) -> None:
     with server.client(server.create_key("query")) as reader:
         refused = reader.post(PUSH, content=json_body,
                               headers={"content-type": "application/json"})
+    # Loki clients' basic_auth: the key as the password (any user name).
+    with httpx.Client(base_url=server.url, auth=("tenant", key)) as basic:
+        by_basic = basic.post(PUSH, content=json_body.replace(b"one", b"three"),
+                              headers={"content-type": "application/json"})
+    with httpx.Client(base_url=server.url, auth=("tenant", "wrong")) as basic:
+        bad_basic = basic.post(PUSH, content=json_body,
+                               headers={"content-type": "application/json"})
+    assert by_basic.status_code == 204 and bad_basic.status_code == 401
     assert (plain.status_code, zipped.status_code, proto.status_code) == (204, 204, 204)
     assert wrong_type.status_code == 415
     assert "application/x-protobuf" in wrong_type.json()["message"]
@@ -38,7 +47,7 @@ def test_loki_pushes_land_in_logs(server: RunningServer) -> None:
     result = server.query({"datasets": ["logs"], "from": "2023-11-01T00:00:00Z",
                            "to": "2023-11-30T00:00:00Z"})
     by_message = {e["$message"]: e for e in result["events"]}  # type: ignore[union-attr]
-    assert sorted(by_message) == ["one", "payment failed", "two"]
+    assert sorted(by_message) == ["one", "payment failed", "three", "two"]
     assert by_message["one"]["$service"] == "api" and by_message["one"]["$level"] == "info"
     failed = by_message["payment failed"]
     assert (failed["$service"], failed["$level"], failed["$trace_id"]) == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import zlib
@@ -40,12 +41,20 @@ def error_response(exc: LimelightError) -> Response:
 
 
 def api_key_of(request: Request) -> str | None:
+    """`x-api-key`, a Bearer token, or HTTP Basic (Prometheus' and Loki clients'
+    `basic_auth`: the key as the password, or as the user name with no password)."""
     key = request.headers.get("x-api-key")
     if key:
         return key
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
+    if auth.lower().startswith("basic "):
+        try:
+            user, _, password = base64.b64decode(auth[6:].strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return password or user or None
     return None
 
 
