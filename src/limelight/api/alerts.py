@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from limelight.alerts.manager import AlertManager
 from limelight.alerts.views import alert_view
-from limelight.api.http import json_response, read_body, requires
+from limelight.api.http import int_param, json_response, read_body, requires
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest, NotFound
 from limelight.timeparse import parse_duration_ns, parse_time_ns
@@ -60,8 +60,8 @@ async def get_alert(request: Request) -> Response:
 @requires(Scope.QUERY)
 async def alert_history(request: Request) -> Response:
     ref = _ref(request)
-    limit = _int_param(request, "limit", 50, 1, MAX_PAGE)
-    offset = _int_param(request, "offset", 0, 0, 1_000_000)
+    limit = int_param(request, "limit", 50, 1, MAX_PAGE)
+    offset = int_param(request, "offset", 0, 0, 1_000_000)
     kind = request.query_params.get("kind")
     if kind not in (None, "transition", "delivery"):
         raise BadRequest("kind: transition or delivery")
@@ -103,15 +103,6 @@ def snooze_end_ms(value: Any, now_ns: int) -> int | None:
         return parse_time_ns(value, now_ns) // 1_000_000
     except ValueError as exc:
         raise BadRequest(f"until: {exc}") from exc
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(f"{name}: a whole number from {low} to {high}")
-    return int(raw)
 
 
 routes = [

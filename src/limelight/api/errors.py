@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import json_response, read_body, requires
+from limelight.api.http import int_param, json_response, read_body, requires
 from limelight.apikeys import Scope
 from limelight.errors.group import STATUSES
 from limelight.errors.notify import notification_ref
@@ -38,8 +38,8 @@ async def list_errors(request: Request) -> Response:
         raise BadRequest(f"sort: one of {', '.join(SORTS)}")
     wanted = GroupFilter(
         status=status, service=params.get("service") or None, text=params.get("q") or None,
-        sort=sort, limit=_int_param(request, "limit", 50, 1, MAX_PAGE),
-        offset=_int_param(request, "offset", 0, 0, 10**9),
+        sort=sort, limit=int_param(request, "limit", 50, 1, MAX_PAGE),
+        offset=int_param(request, "offset", 0, 0, 10**9),
     )
     page, total = await run_in_threadpool(_groups(request).search, wanted)
     return json_response({"errors": page, "total": total})
@@ -84,15 +84,6 @@ async def patch_error(request: Request) -> Response:
     if changed is None:
         raise NotFound(f"no error group {group_id}")
     return json_response(changed)
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(f"{name}: a whole number from {low} to {high}")
-    return int(raw)
 
 
 routes = [

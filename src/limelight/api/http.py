@@ -111,8 +111,8 @@ def requires(scope: Scope) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, decompressed, refusing anything over `limit` bytes (413)."""
+async def read_raw_body(request: Request, limit: int) -> bytes:
+    """The request body as sent, refusing anything over `limit` bytes (413)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body is {declared} bytes; the limit is {limit}")
@@ -123,7 +123,12 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
         chunks.append(chunk)
-    body = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, decompressed, refusing anything over `limit` bytes (413)."""
+    body = await read_raw_body(request, limit)
     encoding = request.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
         return body
@@ -146,3 +151,13 @@ def _inflate(body: bytes, limit: int, gzip_wrapped: bool) -> bytes:
 
 def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter within [low, high]; 400 naming it otherwise."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"{name}: a whole number from {low} to {high}")
+    return int(raw)

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import media_type, read_body, requires
+from limelight.api.http import media_type, read_body, read_raw_body, requires
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from limelight.ingest import snappy
@@ -52,7 +52,7 @@ async def remote_write(request: Request) -> Response:
     if encoding != "snappy":
         raise UnsupportedMediaType(f"content-encoding {encoding!r}: remote write is snappy")
     limit = runtime.settings.max_request_bytes
-    body = await _raw_body(request, limit)
+    body = await read_raw_body(request, limit)
     try:
         decoded = await runtime.queue.offload(decode_write, body, limit)
     except snappy.TooLarge as exc:
@@ -61,16 +61,6 @@ async def remote_write(request: Request) -> Response:
         raise BadRequest(str(exc)) from exc
     await runtime.queue.submit([decoded.batch])
     return Response(status_code=204)
-
-
-async def _raw_body(request: Request, limit: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 routes = [

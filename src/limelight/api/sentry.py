@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import api_key_of, json_response
+from limelight.api.http import api_key_of, json_response, read_raw_body
 from limelight.apikeys import Scope, allows
 from limelight.exceptions import BadRequest, LimelightError, Overloaded, PayloadTooLarge
 from limelight.ingest.sentry import (
@@ -49,7 +49,7 @@ def _endpoint(decoder: Decoder) -> Callable[[Request], object]:
             return json_response({"message": f"this key has scope {granted.value}; "
                                               "ingest is needed"}, 403)
         try:
-            raw = await _read(request, runtime.settings.max_request_bytes)
+            raw = await read_raw_body(request, runtime.settings.max_request_bytes)
             try:
                 body = decompress(raw, request.headers.get("content-encoding", ""),
                                   runtime.settings.max_request_bytes)
@@ -64,19 +64,6 @@ def _endpoint(decoder: Decoder) -> Callable[[Request], object]:
         return json_response({"id": decoded.event_id})
 
     return ingest
-
-
-async def _read(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refused(exc: LimelightError) -> Response:

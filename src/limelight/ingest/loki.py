@@ -14,10 +14,11 @@ import re
 from typing import Any
 
 import msgspec
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
-from google.protobuf.message import DecodeError, Message
+from google.protobuf import timestamp_pb2
+from google.protobuf.message import DecodeError
 
 from limelight.ingest import snappy
+from limelight.ingest.protos import Kind, message_class
 from limelight.model import LEVELS, AttrValue, Batch
 
 DATASET = "logs"
@@ -32,41 +33,18 @@ _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit"
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
 
-def _push_request_class() -> type[Message]:
-    """logproto.PushRequest, declared here (Loki publishes no Python package for it)."""
-    file = descriptor_pb2.FileDescriptorProto(
-        name="limelight/loki/push.proto", package="limelight.loki", syntax="proto3",
-        dependency=["google/protobuf/timestamp.proto"])
-    string, message = (descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
-                       descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE)
-    repeated = descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED
-    optional = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
-
-    def declare(name: str, *fields: tuple[str, int, int, int, str]) -> None:
-        declared = file.message_type.add(name=name)
-        for field_name, number, kind, label, type_name in fields:
-            declared.field.add(name=field_name, number=number, type=kind, label=label,
-                               type_name=type_name or None)
-
-    declare("LabelPair", ("name", 1, string, optional, ""), ("value", 2, string, optional, ""))
-    declare("Entry", ("timestamp", 1, message, optional, ".google.protobuf.Timestamp"),
-            ("line", 2, string, optional, ""),
-            ("structured_metadata", 3, message, repeated, ".limelight.loki.LabelPair"))
-    declare("Stream", ("labels", 1, string, optional, ""),
-            ("entries", 2, message, repeated, ".limelight.loki.Entry"))
-    declare("PushRequest", ("streams", 1, message, repeated, ".limelight.loki.Stream"))
-    pool = descriptor_pool.Default()
-    pool.FindFileByName(timestamp_pb2.DESCRIPTOR.name)
-    try:
-        found = pool.FindMessageTypeByName("limelight.loki.PushRequest")
-    except KeyError:
-        pool.Add(file)
-        found = pool.FindMessageTypeByName("limelight.loki.PushRequest")
-    result: type[Message] = message_factory.GetMessageClass(found)
-    return result
-
-
-PushRequest = _push_request_class()
+_STRING, _MESSAGE = Kind.TYPE_STRING, Kind.TYPE_MESSAGE
+_ONE, _MANY = Kind.LABEL_OPTIONAL, Kind.LABEL_REPEATED
+# logproto.PushRequest (Loki publishes no Python package for it).
+PushRequest = message_class("limelight.loki", {
+    "LabelPair": [("name", 1, _STRING, _ONE, ""), ("value", 2, _STRING, _ONE, "")],
+    "Entry": [("timestamp", 1, _MESSAGE, _ONE, ".google.protobuf.Timestamp"),
+              ("line", 2, _STRING, _ONE, ""),
+              ("structured_metadata", 3, _MESSAGE, _MANY, ".limelight.loki.LabelPair")],
+    "Stream": [("labels", 1, _STRING, _ONE, ""),
+               ("entries", 2, _MESSAGE, _MANY, ".limelight.loki.Entry")],
+    "PushRequest": [("streams", 1, _MESSAGE, _MANY, ".limelight.loki.Stream")],
+}, "PushRequest", [timestamp_pb2.DESCRIPTOR.name])
 
 
 def parse_labels(text: str) -> dict[str, str]:

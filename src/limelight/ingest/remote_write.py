@@ -10,51 +10,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 
 from limelight.ingest import snappy
 from limelight.ingest.prometheus import DATASET, DEFAULT_SERVICE, SERVICE_LABELS
+from limelight.ingest.protos import Kind, message_class
 from limelight.model import AttrValue, Batch
 
-
-def _write_request_class() -> type[Message]:
-    """prometheus.WriteRequest's fields that matter here, declared (no Python package ships
-    it); unknown fields such as metadata are skipped by the parser."""
-    file = descriptor_pb2.FileDescriptorProto(
-        name="limelight/prometheus/remote.proto", package="limelight.prometheus",
-        syntax="proto3")
-    kinds = descriptor_pb2.FieldDescriptorProto
-    repeated, optional = kinds.LABEL_REPEATED, kinds.LABEL_OPTIONAL
-
-    def declare(name: str, *fields: tuple[str, int, int, int, str]) -> None:
-        declared = file.message_type.add(name=name)
-        for field_name, number, kind, label, type_name in fields:
-            declared.field.add(name=field_name, number=number, type=kind, label=label,
-                               type_name=type_name or None)
-
-    declare("Label", ("name", 1, kinds.TYPE_STRING, optional, ""),
-            ("value", 2, kinds.TYPE_STRING, optional, ""))
-    declare("Sample", ("value", 1, kinds.TYPE_DOUBLE, optional, ""),
-            ("timestamp", 2, kinds.TYPE_INT64, optional, ""))
-    declare("TimeSeries",
-            ("labels", 1, kinds.TYPE_MESSAGE, repeated, ".limelight.prometheus.Label"),
-            ("samples", 2, kinds.TYPE_MESSAGE, repeated, ".limelight.prometheus.Sample"),
-            ("exemplars", 3, kinds.TYPE_BYTES, repeated, ""),
-            ("histograms", 4, kinds.TYPE_BYTES, repeated, ""))
-    declare("WriteRequest",
-            ("timeseries", 1, kinds.TYPE_MESSAGE, repeated, ".limelight.prometheus.TimeSeries"))
-    pool = descriptor_pool.Default()
-    try:
-        found = pool.FindMessageTypeByName("limelight.prometheus.WriteRequest")
-    except KeyError:
-        pool.Add(file)
-        found = pool.FindMessageTypeByName("limelight.prometheus.WriteRequest")
-    result: type[Message] = message_factory.GetMessageClass(found)
-    return result
-
-
-WriteRequest = _write_request_class()
+_ONE, _MANY = Kind.LABEL_OPTIONAL, Kind.LABEL_REPEATED
+# prometheus.WriteRequest's fields that matter here (no Python package ships it); native
+# histograms and exemplars are only counted, so they stay raw bytes.
+WriteRequest = message_class("limelight.prometheus", {
+    "Label": [("name", 1, Kind.TYPE_STRING, _ONE, ""), ("value", 2, Kind.TYPE_STRING, _ONE, "")],
+    "Sample": [("value", 1, Kind.TYPE_DOUBLE, _ONE, ""),
+               ("timestamp", 2, Kind.TYPE_INT64, _ONE, "")],
+    "TimeSeries": [
+        ("labels", 1, Kind.TYPE_MESSAGE, _MANY, ".limelight.prometheus.Label"),
+        ("samples", 2, Kind.TYPE_MESSAGE, _MANY, ".limelight.prometheus.Sample"),
+        ("exemplars", 3, Kind.TYPE_BYTES, _MANY, ""),
+        ("histograms", 4, Kind.TYPE_BYTES, _MANY, "")],
+    "WriteRequest": [
+        ("timeseries", 1, Kind.TYPE_MESSAGE, _MANY, ".limelight.prometheus.TimeSeries")],
+}, "WriteRequest")
 
 
 @dataclass
