@@ -100,10 +100,10 @@ class Prober:
         ):
             tls_days = self._tls_days(response.extensions)
             body = await _read_text(response)
-            latency_ms = (time.perf_counter() - started) * 1000
+            # Rounded once, so the error message and the recorded latency agree.
+            latency_ms = round((time.perf_counter() - started) * 1000, 1)
         error = judge(spec, response.status_code, body, latency_ms, tls_days)
-        return ProbeResult(error is None, started_ms, response.status_code,
-                           round(latency_ms, 1), error,
+        return ProbeResult(error is None, started_ms, response.status_code, latency_ms, error,
                            None if tls_days is None else round(tls_days, 2))
 
     def _tls_days(self, extensions: dict[str, Any]) -> float | None:
