@@ -9,8 +9,9 @@ from typing import Any
 import msgspec
 
 from limelight.alerts.rules import AlertRule, RuleError, parse_alert
+from limelight.code import stored
 
-RESOURCES = "resources"
+RESOURCES = stored.COLLECTION  # where `limelight apply` keeps them
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 

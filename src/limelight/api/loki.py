@@ -9,8 +9,7 @@ from starlette.routing import Route
 
 from limelight.api.http import media_type, read_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from limelight.ingest import snappy
+from limelight.exceptions import BadRequest, UnsupportedMediaType
 from limelight.ingest.loki import decode_json, decode_protobuf
 from limelight.runtime import Runtime
 
@@ -32,8 +31,6 @@ async def push(request: Request) -> Response:
             batch = await runtime.queue.offload(decode_json, body)
         else:
             batch = await runtime.queue.offload(decode_protobuf, body, limit)
-    except snappy.TooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     await runtime.queue.submit([batch])

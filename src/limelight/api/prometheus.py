@@ -16,8 +16,7 @@ from starlette.routing import Route
 
 from limelight.api.http import media_type, read_body, read_raw_body, requires
 from limelight.apikeys import Scope
-from limelight.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from limelight.ingest import snappy
+from limelight.exceptions import BadRequest, UnsupportedMediaType
 from limelight.ingest.prometheus import decode_exposition, parse_extra_labels
 from limelight.ingest.remote_write import decode_write
 from limelight.runtime import Runtime
@@ -55,8 +54,6 @@ async def remote_write(request: Request) -> Response:
     body = await read_raw_body(request, limit)
     try:
         decoded = await runtime.queue.offload(decode_write, body, limit)
-    except snappy.TooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     await runtime.queue.submit([decoded.batch])

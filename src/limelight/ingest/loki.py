@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 from google.protobuf import timestamp_pb2
-from google.protobuf.message import DecodeError
 
 from limelight.ingest import snappy
 from limelight.ingest.protos import Kind, message_class
@@ -85,12 +84,7 @@ def decode_json(body: bytes) -> Batch:
 
 
 def decode_protobuf(body: bytes, limit: int) -> Batch:
-    raw = snappy.decompress(body, limit)
-    request = PushRequest()
-    try:
-        request.ParseFromString(raw)
-    except DecodeError as exc:
-        raise ValueError(f"body is not a Loki PushRequest: {exc}") from exc
+    request = snappy.parse_message(PushRequest, body, limit, "Loki PushRequest")
     batch = Batch(DATASET)
     for i, stream in enumerate(request.streams):
         try:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf.message import DecodeError
-
 from limelight.ingest import snappy
 from limelight.ingest.prometheus import DATASET, DEFAULT_SERVICE, SERVICE_LABELS
 from limelight.ingest.protos import Kind, message_class
@@ -41,12 +39,7 @@ class Decoded:
 
 
 def decode_write(body: bytes, limit: int) -> Decoded:
-    raw = snappy.decompress(body, limit)
-    request = WriteRequest()
-    try:
-        request.ParseFromString(raw)
-    except DecodeError as exc:
-        raise ValueError(f"body is not a remote-write WriteRequest: {exc}") from exc
+    request = snappy.parse_message(WriteRequest, body, limit, "remote-write WriteRequest")
     batch = Batch(DATASET)
     skipped = 0
     for series in request.timeseries:
