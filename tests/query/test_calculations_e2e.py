@@ -545,7 +545,12 @@ def test_limit_and_offset_page_through_groups_without_gaps(q: Q, sent: Sent) -> 
     top = q(**spec, limit=3)
     assert top["aggregates"] == everything[:3]
     assert top["statistics"]["rows_read"] == SPANS  # every matched event, not only the top 3
-    assert q(**spec, offset=len(everything))["aggregates"] == []
+    past_the_end = q(**spec, offset=len(everything))
+    assert past_the_end["aggregates"] == []
+    assert past_the_end["statistics"]["rows_read"] == SPANS
+    # Quantiles count the groups in all with a statement of their own.
+    quantiles = q(calculations=["P90($duration_ms)"], groupBys=keys, limit=3)
+    assert len(quantiles["aggregates"]) == 3 and quantiles["statistics"]["rows_read"] == SPANS
 
 
 # -- needle ---------------------------------------------------------------------------------

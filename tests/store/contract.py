@@ -98,6 +98,24 @@ class StoreContract:
         counts = {k.key: k.count for k in store.keys("logs")}
         assert counts["extra"] == 2 and counts["$level"] == 0
 
+    def test_distinct_estimate_is_near_the_true_count_or_unknown(self, store: Any) -> None:
+        batch = Batch("otel")
+        for i in range(2_000):
+            batch.add(i, f"svc{i % 7}", "ns", "span", attrs={
+                "user": f"user-{i % 400}", "flag": i % 2 == 0,
+                "code": None if i % 5 == 0 else float(i % 3)})
+        store.append([batch])
+        services = store.distinct_estimate("otel", "$service")
+        users = store.distinct_estimate("otel", "user")
+        # A statistic, only roughly right (DuckDB's can be several times over for a few
+        # thousand rows): what matters is telling a handful of groups from hundreds.
+        assert services is None or 5 <= services <= 9
+        assert users is None or users >= 200
+        assert store.distinct_estimate("otel", "flag") in (None, 2)
+        assert store.distinct_estimate("otel", "code") in (None, 4)  # 0, 1, 2 and null
+        assert store.distinct_estimate("otel", "no-such-key") is None
+        assert store.distinct_estimate("nothing-here", "$service") is None
+
     def test_reads_run_while_writes_happen(self, store: Any) -> None:
         store.append([spans("otel", 1)])
         errors: list[BaseException] = []

@@ -62,6 +62,11 @@ class Reader(Protocol):
 
     def keys(self, dataset: str) -> list[KeyInfo]: ...
 
+    def distinct_estimate(self, dataset: str, key: str) -> int | None:
+        """About how many distinct values (null counted as one) the key's column holds, from
+        the backend's statistics without a scan; None when unknown (no column of its own).
+        A hint for choosing how to run a query, never part of a result."""
+
 
 class MetaStore(Protocol):
     """Small documents (API keys, settings, resources, alert state) kept with the data."""

@@ -1,5 +1,5 @@
 -- aggregates
-SELECT $p4 AS __g0, count(*) AS __c0, count(*) AS __matched
+SELECT $p4 AS __g0, count(*) AS __c0, count(*) AS __matched, count(*) OVER () AS __groups, sum(count(*)) OVER () AS __matched_all
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1 AND ($p2 = $p3)
 GROUP BY __g0

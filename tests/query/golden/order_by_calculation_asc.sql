@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "$service" AS __g0, count(*) AS __c0, avg("n") AS __c1, count(*) AS __matched
+SELECT "$service" AS __g0, count(*) AS __c0, avg("n") AS __c1, count(*) AS __matched, count(*) OVER () AS __groups, sum(count(*)) OVER () AS __matched_all
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
 GROUP BY __g0

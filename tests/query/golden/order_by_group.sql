@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "http.status_code" AS __g0, count(*) AS __c0, count(*) AS __matched
+SELECT "http.status_code" AS __g0, count(*) AS __c0, count(*) AS __matched, count(*) OVER () AS __groups, sum(count(*)) OVER () AS __matched_all
 FROM "otel"
 WHERE "$timestamp" >= $p0 AND "$timestamp" < $p1
 GROUP BY __g0

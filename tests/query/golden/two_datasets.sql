@@ -1,5 +1,5 @@
 -- aggregates
-SELECT "$dataset" AS __g0, "n" AS __g1, count(*) AS __c0, count(*) AS __matched
+SELECT "$dataset" AS __g0, "n" AS __g1, count(*) AS __c0, count(*) AS __matched, count(*) OVER () AS __groups, sum(count(*)) OVER () AS __matched_all
 FROM (SELECT $p0 AS "$dataset", "$timestamp", CASE WHEN "n" = trunc("n") AND abs("n") < 9007199254740992 THEN CAST(CAST("n" AS BIGINT) AS VARCHAR) ELSE CAST("n" AS VARCHAR) END AS "n", "$id", "$attrs" AS "$attrs"
 FROM "otel"
 UNION ALL SELECT $p1 AS "$dataset", "$timestamp", "n", "$id", CAST(NULL AS VARCHAR) AS "$attrs"

@@ -248,6 +248,23 @@ class DuckDBStore:
                       for k, c in extra if k not in schema.columns]
         return found
 
+    def distinct_estimate(self, dataset: str, key: str) -> int | None:
+        schema = self._schemas.get(dataset)
+        if schema is None or key not in schema.columns:
+            return None
+        # The column's statistics (a HyperLogLog estimate kept on append): no scan.
+        _, rows = self.execute(f"SELECT stats({quote(key)}) FROM {quote(dataset)} LIMIT 1")
+        if not rows:
+            return 0
+        stats = rows[0][0]
+        if schema.columns[key] is FieldType.BOOL:
+            distinct = int(stats["min"] is not None) + int(stats["max"] != stats["min"])
+        elif "approx_unique" in stats:
+            distinct = int(stats["approx_unique"])
+        else:
+            return None
+        return distinct + int(bool(stats["has_null"]))
+
     def retention_days(self, dataset: str) -> int:
         doc = self.meta_get("datasets", dataset)
         return int(doc["retention_days"]) if doc and "retention_days" in doc else (
