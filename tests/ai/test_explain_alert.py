@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from limelight.cli.main import main
 from tests.ai.incidents import payment_outage
-from tests.alerts.receivers import put_resources, wait_until
+from tests.alerts.receivers import put_resources
 from tests.conftest import start_server, stop_server
+from tests.daemons import wait_until
 
 # Stored directly: the API holds users to a 10s frequency, this server evaluates every second.
 RESOURCES: dict[str, tuple[str, dict[str, Any]]] = {

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -23,20 +21,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.conftest import RunningServer, free_port
+from tests.daemons import Daemon
 
 T = TypeVar("T")
-
-
-def wait_until(check: Callable[[], T | None], timeout: float = 15.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
-        time.sleep(0.05)
 
 
 @dataclass
@@ -172,48 +159,21 @@ class Mailbox:
         self._controller.stop()
 
 
-class Alertmanager:
-    """Debian's prometheus-alertmanager on a free port, with its own storage, no clustering."""
+class Alertmanager(Daemon):
+    """Debian's prometheus-alertmanager, no clustering."""
 
     BINARY = "prometheus-alertmanager"
+    CONFIG_NAME = "alertmanager.yml"
+    CONFIG = 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n'
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which(self.BINARY)
-        assert binary, f"{self.BINARY} is not installed (.ci/run installs it)"
-        workdir.mkdir(parents=True, exist_ok=True)
-        config = workdir / "alertmanager.yml"
-        config.write_text('route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n')
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = (workdir / "alertmanager.log").open("wb")
-        self._process = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--storage.path={workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        wait_until(self._ready, timeout=20, what="alertmanager /-/ready")
-
-    def _ready(self) -> bool:
-        assert self._process.poll() is None, "alertmanager exited; see alertmanager.log"
-        try:
-            return httpx.get(self.url + "/-/ready", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+        super().__init__(workdir, "--storage.path", "--cluster.listen-address=")
 
     def alerts(self) -> list[dict[str, Any]]:
         response = httpx.get(self.url + "/api/v2/alerts", timeout=5)
         response.raise_for_status()
         found: list[dict[str, Any]] = response.json()
         return found
-
-    def close(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
 
 
 def put_resources(server: RunningServer, service: str,

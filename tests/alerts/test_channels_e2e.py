@@ -20,9 +20,9 @@ from tests.alerts.receivers import (
     send_events,
     signed_reply,
     slack_reply,
-    wait_until,
 )
 from tests.conftest import RunningServer
+from tests.daemons import wait_until
 
 SECRET = "webhook-secret"
 ROUTING_KEY = "0123456789abcdef0123456789abcdef"

@@ -22,9 +22,9 @@ from tests.alerts.receivers import (
     send_events,
     signed_reply,
     slack_reply,
-    wait_until,
 )
 from tests.conftest import RunningServer, start_server, stop_server
+from tests.daemons import wait_until
 
 SECRET = "s"
 REF = "shop/errors"

@@ -16,10 +16,10 @@ from tests.alerts.receivers import (
     pagerduty_reply,
     put_resources,
     slack_reply,
-    wait_until,
 )
 from tests.checks.targets import Answer, Authority, Site
 from tests.conftest import RunningServer, start_server, stop_server
+from tests.daemons import wait_until
 
 pytestmark = pytest.mark.slow
 

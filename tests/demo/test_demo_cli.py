@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from limelight.cli.main import main
 from limelight.demo.resources import ALERT_ID
 from limelight.demo.sender import DemoSender
-from tests.alerts.receivers import wait_until
 from tests.conftest import RunningServer, free_port, start_server, stop_server
+from tests.daemons import wait_until
 from tests.demo.test_shop import EARLY_ERROR_SEED
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import sentry_sdk
 
-from tests.alerts.receivers import Receiver, wait_until
+from tests.alerts.receivers import Receiver
 from tests.conftest import RunningServer
+from tests.daemons import wait_until
 from tests.errors.helpers import (
     group_detail,
     groups,

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from limelight.demo.sender import DemoSender
-from tests.alerts.receivers import wait_until
 from tests.conftest import ADMIN_KEY, RunningServer, start_server, stop_server
+from tests.daemons import wait_until
 
 CHROMIUM = os.environ.get("LIMELIGHT_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
