@@ -33,6 +33,7 @@ from limelight.api import explain as explain_api
 from limelight.api import loki as loki_api
 from limelight.api import otlp as otlp_api
 from limelight.api import prometheus as prometheus_api
+from limelight.api import promql as promql_api
 from limelight.api import query as query_api
 from limelight.api import resources as resources_api
 from limelight.api import sentry as sentry_api
@@ -181,6 +182,7 @@ def create_app(settings: Settings) -> Starlette:
         *otlp_api.routes,
         *sentry_api.routes,
         *prometheus_api.routes,
+        *promql_api.routes,
         *loki_api.routes,
         *events_api.routes,
         *query_api.routes,

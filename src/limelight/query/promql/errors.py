@@ -1,0 +1,16 @@
+"""The two ways a PromQL request fails, as Prometheus tells them apart: a query or
+parameter that is wrong (400, `bad_data`), and a query that is valid but cannot be
+evaluated on this data (422, `execution`)."""
+
+from __future__ import annotations
+
+from limelight.exceptions import BadRequest, LimelightError
+
+
+class BadData(BadRequest):
+    error_type = "bad_data"
+
+
+class ExecutionError(LimelightError):
+    status = 422
+    error_type = "execution"
