@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tests.conftest import free_port
@@ -18,8 +19,8 @@ from tests.conftest import free_port
 KEY = "crash-test-key"
 
 
-def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LIMELIGHT_ADMIN_KEY": KEY}
+def start(data_dir: Path, port: int, segment_rows: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIMELIGHT_ADMIN_KEY": KEY, "LIMELIGHT_SEGMENT_ROWS": str(segment_rows)}
     process = subprocess.Popen(
         [sys.executable, "-m", "limelight", "serve", "--port", str(port),
          "--data-dir", str(data_dir)],
@@ -50,10 +51,17 @@ def spans_request(batch: int, size: int) -> bytes:
     return request.SerializeToString()
 
 
-def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path) -> None:
+def sealed_files(data_dir: Path) -> int:
+    return len(list(data_dir.glob("*.segments/*.parquet")))
+
+
+# 1,000 rows: the server seals about every second, so the kill lands while segments are
+# being written and committed.
+@pytest.mark.parametrize("segment_rows", [0, 1_000], ids=["unsealed", "sealing"])
+def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path, segment_rows: int) -> None:
     data_dir, port = tmp_path / "data", free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start(data_dir, port)
+    server = start(data_dir, port, segment_rows)
     acked: list[int] = []
     stop = threading.Event()
 
@@ -73,7 +81,8 @@ def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path) -> None:
     for thread in senders:
         thread.start()
     deadline = time.monotonic() + 30
-    while len(acked) < 20 and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+            len(acked) < 20 or (segment_rows and sealed_files(data_dir) < 2)):
         time.sleep(0.01)
     server.send_signal(signal.SIGKILL)  # while the senders are still sending
     server.wait()
@@ -81,8 +90,9 @@ def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path) -> None:
     for thread in senders:
         thread.join()
     assert len(acked) >= 20
+    assert not segment_rows or sealed_files(data_dir) >= 2
 
-    restarted = start(data_dir, port)
+    restarted = start(data_dir, port, segment_rows)
     try:
         response = httpx.post(f"{url}/api/query", headers={"x-api-key": KEY}, json={
             "datasets": ["otel"], "calculations": ["COUNT"], "groupBys": ["$name"],

@@ -60,6 +60,8 @@ log = logging.getLogger("limelight")
 
 ADMIN_KEY_FILE = "admin.key"
 DATABASE_FILE = "limelight.duckdb"
+# How often the server looks for datasets with enough rows to seal (a check of counters).
+SEAL_CHECK_INTERVAL_S = 1.0
 
 
 def admin_key_path(data_dir: Path) -> Path:
@@ -72,6 +74,7 @@ def open_runtime(settings: Settings) -> Runtime:
         settings.data_dir / DATABASE_FILE,
         max_columns=settings.max_columns,
         default_retention_days=settings.retention_days,
+        segment_rows=settings.segment_rows,
     )
     engine = QueryEngine(store)
     keys = KeyRing(store, settings.admin_key)
@@ -122,6 +125,15 @@ async def _retention_loop(runtime: Runtime) -> None:
         await asyncio.to_thread(enforce_retention, runtime.store, runtime.queue.policies)
 
 
+async def _seal_loop(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(SEAL_CHECK_INTERVAL_S)
+        try:
+            await asyncio.to_thread(runtime.store.seal_due)
+        except Exception:  # the rows stay in the table; the next pass tries again
+            log.exception("sealing a segment failed")
+
+
 def enforce_retention(store: DuckDBStore, policies: Policies) -> dict[str, int]:
     """Delete every dataset's events older than its retention; returns rows deleted per dataset.
 
@@ -149,6 +161,7 @@ def create_app(settings: Settings) -> Starlette:
         runtime = await asyncio.to_thread(open_runtime, settings)
         app.state.limelight = runtime
         retention = asyncio.create_task(_retention_loop(runtime))
+        sealing = asyncio.create_task(_seal_loop(runtime))
         app.state.alerts = alerts = AlertManager(
             runtime.store, runtime.engine.run, public_url=settings.console_url,
             min_frequency_ns=int(settings.alert_min_frequency_s * 1e9))
@@ -175,6 +188,7 @@ def create_app(settings: Settings) -> Starlette:
             await checks.stop()
             await alerts.stop()
             retention.cancel()
+            sealing.cancel()
             await asyncio.to_thread(close_runtime, runtime)
 
     routes = [

@@ -30,6 +30,11 @@ class Settings:
     retention_days: int = _setting(
         30, "LIMELIGHT_RETENTION_DAYS", "Default days a dataset keeps its events.", int
     )
+    segment_rows: int = _setting(
+        1_000_000, "LIMELIGHT_SEGMENT_ROWS",
+        "Rows a dataset gathers before they are sealed into a compressed Parquet segment "
+        "(about a third less disk, queried as before); 0 keeps every row in DuckDB.", int,
+    )
     retention_interval_s: float = _setting(
         600.0, "LIMELIGHT_RETENTION_INTERVAL", "Seconds between retention sweeps.", float
     )

@@ -1,4 +1,5 @@
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,23 @@ class TestDuckDBFile(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[DuckDBStore]:
         opened = DuckDBStore(tmp_path / "db.duckdb", max_columns=20)
+        yield opened
+        opened.close()
+
+
+class SealingStore(DuckDBStore):
+    """Seals every row right after its append: each contract test then runs over data that
+    lives in Parquet segments (with the rows of the latest append among them)."""
+
+    def append(self, batches: Sequence[Batch]) -> None:
+        super().append(batches)
+        self.seal_due()
+
+
+class TestDuckDBSegments(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[DuckDBStore]:
+        opened = SealingStore(tmp_path / "db.duckdb", max_columns=20, segment_rows=1)
         yield opened
         opened.close()
 
@@ -37,3 +55,91 @@ def test_reopening_keeps_data_schema_and_ids(tmp_path: Path) -> None:
     _, rows = reopened.execute('SELECT max("$id"), count(*) FROM "otel"')
     assert rows[0] == (4, 4)
     reopened.close()
+
+
+def _files(store: DuckDBStore) -> list[Path]:
+    assert store.segment_dir is not None
+    return sorted(store.segment_dir.iterdir())
+
+
+def _hot_rows(store: DuckDBStore, dataset: str) -> int:
+    return int(store.execute(f'SELECT count(*) FROM main."{dataset}"')[1][0][0])
+
+
+def test_sealing_moves_rows_into_a_segment_read_under_the_dataset_name(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=100)
+    store.append([spans("otel", 60, extra="a")])
+    assert store.seal_due() == {}  # below the threshold
+    store.append([spans("otel", 60, start_ns=5_000)])
+    assert store.seal_due() == {"otel": 120}
+    assert _hot_rows(store, "otel") == 0 and len(_files(store)) == 1
+    store.append([spans("otel", 5, start_ns=9_000, late="z")])  # a column the segment lacks
+    _, rows = store.execute(
+        'SELECT count(*), count(DISTINCT "$id"), max("$id"), count("extra"), count("late") '
+        'FROM "otel"')
+    assert rows[0] == (125, 125, 125, 60, 5)
+    assert {d.name: d.events for d in store.datasets()} == {"otel": 125}
+    assert {k.key: k.count for k in store.keys("otel")}["extra"] == 60
+    store.close()
+
+    reopened = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
+    reopened.append([spans("otel", 1, start_ns=9_999)])  # sealed: the table is empty again
+    reopened.close()
+    again = DuckDBStore(tmp_path / "db.duckdb")
+    again.append([spans("otel", 1, start_ns=10_000)])
+    _, rows = again.execute('SELECT count(*), max("$id"), min("$timestamp") FROM "otel"')
+    assert rows[0] == (127, 127, 1_000)  # ids go on after the sealed ones
+    again.close()
+
+
+def test_retention_drops_expired_segments_and_rewrites_the_one_it_cuts(tmp_path: Path) -> None:
+    store = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
+    store.append([spans("otel", 10, start_ns=100)])  # segment 100..109
+    store.append([spans("otel", 10, start_ns=200)])  # segment 200..209
+    old, cut = _files(store)
+    store.append([spans("otel", 5, start_ns=300)])  # segment 300..304
+    assert store.delete_before("otel", 205) == 15
+    _, rows = store.execute('SELECT count(*), min("$timestamp") FROM "otel"')
+    assert rows[0] == (10, 205)
+    assert old.exists() and cut.exists()  # kept a while for queries that already began
+    store.close()
+    assert not old.exists() and not cut.exists() and len(_files(store)) == 2
+
+
+def test_opening_removes_files_no_committed_seal_lists(tmp_path: Path) -> None:
+    store = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
+    store.append([spans("otel", 3)])
+    store.close()
+    assert store.segment_dir is not None
+    # What a crash leaves between writing a segment and committing it.
+    (store.segment_dir / "0123.parquet.partial").write_bytes(b"PAR1")
+    (store.segment_dir / "4567.parquet").write_bytes(b"PAR1")
+    reopened = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1)
+    assert len(_files(reopened)) == 1
+    assert reopened.execute('SELECT count(*) FROM "otel"')[1][0][0] == 3
+    reopened.close()
+
+
+def test_readers_see_every_row_once_while_seals_happen(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=100)
+    seen: list[tuple[int, int]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            _, rows = store.execute('SELECT count(*), count(DISTINCT "$id") FROM "otel"')
+            seen.append(rows[0])
+
+    reader = threading.Thread(target=read)
+    store.append([spans("otel", 50)])
+    reader.start()
+    for _ in range(30):
+        store.append([spans("otel", 50)])
+        store.seal_due()
+    done.set()
+    reader.join()
+    assert len(_files(store)) >= 10
+    assert all(count == distinct and count % 50 == 0 for count, distinct in seen)
+    counts = [count for count, _ in seen]
+    assert counts == sorted(counts) and len(set(counts)) > 3
+    store.close()

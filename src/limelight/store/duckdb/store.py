@@ -1,9 +1,11 @@
-"""DuckDB backend: one table per dataset, a typed column per attribute key (bounded)."""
+"""DuckDB backend: one table per dataset, a typed column per attribute key (bounded), the
+older rows of a large dataset sealed into Parquet segments (see segments.py)."""
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ from limelight.model import (
     FieldType,
 )
 from limelight.store.api import DatasetInfo, DatasetSchema, KeyInfo
+from limelight.store.duckdb import segments
 from limelight.store.duckdb.columns import (
     FIELD_TYPES,
     SQL_TYPES,
@@ -39,17 +42,20 @@ DEFAULT_RETENTION_DAYS = 30
 # last, partly filled row group, which costs time and leaves freed blocks in the file
 # (bench/ingest.py: ~90 -> ~55 bytes per span). A crash replays at most this much WAL.
 CHECKPOINT_WAL_BYTES = "128MB"
+# How long a segment file replaced by a retention rewrite stays on disk, for queries that
+# bound the view naming it before the change.
+RETIRED_FILE_GRACE_S = 60.0
 
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+quote = segments.quote
 
 
 class DuckDBStore:
     """Writer, Reader and MetaStore over one DuckDB database (a file, or memory when path is None).
 
     Appends happen on one thread at a time (the ingest queue's); reads use a
-    cursor per thread, so queries run while the writer commits.
+    cursor per thread, so queries run while the writer commits. With `segment_rows`, a
+    file-backed store seals a dataset's rows into a Parquet segment once its table holds
+    that many (`seal_due`, called by the server's background loop).
     """
 
     dialect = "duckdb"
@@ -59,36 +65,57 @@ class DuckDBStore:
         path: Path | None,
         max_columns: int = 400,
         default_retention_days: int = DEFAULT_RETENTION_DAYS,
+        segment_rows: int = 0,
     ) -> None:
         self.path = path
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
+        self.segment_rows = segment_rows if path else 0
+        self.segment_dir = path.with_name(path.stem + ".segments") if path else None
         self._db = duckdb.connect(str(path) if path else ":memory:")
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
+        self._db.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._seal_lock = threading.Lock()  # one seal or retention pass at a time
         self._meta_lock = threading.Lock()
         self._db.execute(
-            f"CREATE TABLE IF NOT EXISTS {META_TABLE} ("
+            f"CREATE TABLE IF NOT EXISTS main.{META_TABLE} ("
             "collection VARCHAR, id VARCHAR, doc VARCHAR, PRIMARY KEY (collection, id))"
         )
+        segments.create_manifest(self._db)
         self._schemas: dict[str, DatasetSchema] = self._load_schemas()
+        self._segments = segments.load(self._db)
+        self._retired: list[tuple[float, Path]] = []
+        self._distinct_cache: dict[tuple[str, str], int] = {}
+        if self.segment_dir is not None:
+            self.segment_dir.mkdir(exist_ok=True)
+            segments.remove_orphans(self.segment_dir, self._segments)
+            # Views name absolute paths: made anew in case the data directory moved.
+            for name, kept in self._segments.items():
+                segments.define_view(self._db, name, self.segment_dir, kept)
         self._next_id: dict[str, int] = {}
+        self._hot_rows: dict[str, int] = {}
         for name in self._schemas:
-            found = self._db.execute(f"SELECT max({quote(ID_FIELD)}) FROM {quote(name)}")
-            (top,) = found.fetchone() or (None,)
-            self._next_id[name] = (top or 0) + 1
+            found = self._db.execute(
+                f"SELECT max({quote(ID_FIELD)}), count(*) FROM main.{quote(name)}")
+            top, rows = found.fetchone() or (None, 0)
+            sealed = [s.last_id for s in self._segments.get(name, [])]
+            self._next_id[name] = max([top or 0, *sealed]) + 1
+            self._hot_rows[name] = rows
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
-        with self._write_lock:
+        with self._seal_lock, self._write_lock:
             self._db.execute("CHECKPOINT")
             self._db.close()
+            self._unlink_retired(everything=True)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._local.cursor = self._db.cursor()
+            cursor.execute(segments.SEARCH_PATH)
         return cursor
 
     def _load_schemas(self) -> dict[str, DatasetSchema]:
@@ -136,19 +163,23 @@ class DuckDBStore:
                     next_ids[dataset] = first
                     overflows = any(OVERFLOW_FIELD in t.column_names for t in tables)
                     if overflows and not schema.has_overflow:
-                        cursor.execute(f"ALTER TABLE {quote(dataset)} "
+                        cursor.execute(f"ALTER TABLE main.{quote(dataset)} "
                                        f"ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR")
                         schema = DatasetSchema(dataset, schema.columns, has_overflow=True)
                     schemas[dataset] = schema
                     # One chunk: DuckDB then inserts it without splitting the work.
                     rows = pa.concat_tables(tables, promote_options="default").combine_chunks()
                     cursor.register("_ll_rows", rows)
-                    cursor.execute(f"INSERT INTO {quote(dataset)} BY NAME SELECT * FROM _ll_rows")
+                    cursor.execute(
+                        f"INSERT INTO main.{quote(dataset)} BY NAME SELECT * FROM _ll_rows")
                     cursor.unregister("_ll_rows")
                 cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
+            for dataset, group in by_dataset.items():
+                self._hot_rows[dataset] = self._hot_rows.get(dataset, 0) + sum(
+                    batch.size for batch in group)
             self._schemas = schemas
             self._next_id = next_ids
 
@@ -171,7 +202,7 @@ class DuckDBStore:
                 [f"{quote(ID_FIELD)} BIGINT"]
                 + [f"{quote(n)} {SQL_TYPES[t]}" for n, t in SYSTEM_FIELDS.items()]
             )
-            cursor.execute(f"CREATE TABLE {quote(dataset)} ({definition})")
+            cursor.execute(f"CREATE TABLE main.{quote(dataset)} ({definition})")
             schema = DatasetSchema(dataset, {ID_FIELD: FieldType.INTEGER, **SYSTEM_FIELDS})
         columns = dict(schema.columns)
         taken = {name.lower() for name in columns} | {ID_FIELD.lower(), OVERFLOW_FIELD.lower()}
@@ -182,7 +213,8 @@ class DuckDBStore:
                     continue
                 ftype = natural_type(values)
                 cursor.execute(
-                    f"ALTER TABLE {quote(dataset)} ADD COLUMN {quote(key)} {SQL_TYPES[ftype]}"
+                    f"ALTER TABLE main.{quote(dataset)} "
+                    f"ADD COLUMN {quote(key)} {SQL_TYPES[ftype]}"
                 )
                 columns[key] = ftype
                 taken.add(key.lower())
@@ -192,11 +224,109 @@ class DuckDBStore:
     def delete_before(self, dataset: str, timestamp_ns: int) -> int:
         if dataset not in self._schemas:
             return 0
+        with self._seal_lock:
+            self._unlink_retired()
+            sealed = self._segments.get(dataset, [])
+            expired = [s for s in sealed if s.last_ns is not None and s.last_ns < timestamp_ns]
+            straddling = [s for s in sealed if s not in expired
+                          and s.first_ns is not None and s.first_ns < timestamp_ns]
+            rewritten = []
+            for segment in straddling:  # rewritten without the old rows
+                assert self.segment_dir is not None
+                source = segments.path_of(self.segment_dir, segment)
+                remaining = segments.write(
+                    self._cursor(), dataset,
+                    f"SELECT * FROM read_parquet({segments.literal(str(source))}) "
+                    f'WHERE "$timestamp" >= {int(timestamp_ns)}',
+                    self.segment_dir, segment.last_id)
+                if remaining is not None:
+                    rewritten.append(remaining)
+            removed = expired + straddling
+            kept = sorted([s for s in sealed if s not in removed] + rewritten,
+                          key=lambda s: s.last_id)
+            with self._write_lock:
+                cursor = self._cursor()
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    row = cursor.execute(
+                        f"DELETE FROM main.{quote(dataset)} WHERE {quote('$timestamp')} < ?",
+                        [timestamp_ns],
+                    ).fetchone()
+                    if removed:
+                        segments.record(cursor, rewritten, removed)
+                        assert self.segment_dir is not None
+                        segments.define_view(cursor, dataset, self.segment_dir, kept)
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    self._retire(rewritten, grace_s=0)
+                    raise
+                hot_deleted = int(row[0]) if row else 0
+                self._hot_rows[dataset] -= hot_deleted
+                self._segments[dataset] = kept
+            self._retire(removed, RETIRED_FILE_GRACE_S)
+        return hot_deleted + sum(s.rows for s in removed) - sum(s.rows for s in rewritten)
+
+    # -- Segments --------------------------------------------------------
+    def seal_due(self) -> dict[str, int]:
+        """Seal the rows of every dataset whose table holds `segment_rows` or more into a new
+        segment; returns the rows sealed per dataset."""
+        sealed: dict[str, int] = {}
+        if not self.segment_rows:
+            return sealed
+        with self._seal_lock:
+            self._unlink_retired()
+            for dataset, rows in list(self._hot_rows.items()):
+                if rows >= self.segment_rows:
+                    sealed[dataset] = self._seal(dataset)
+        return sealed
+
+    def _seal(self, dataset: str) -> int:
+        assert self.segment_dir is not None
         with self._write_lock:
-            row = self._cursor().execute(
-                f"DELETE FROM {quote(dataset)} WHERE {quote('$timestamp')} < ?", [timestamp_ns]
-            ).fetchone()
-        return int(row[0]) if row else 0
+            last_id = self._next_id[dataset] - 1  # every row up to it has committed
+        cursor = self._cursor()
+        table = f"main.{quote(dataset)}"
+        segment = segments.write(
+            cursor, dataset, f"SELECT * FROM {table} WHERE {quote(ID_FIELD)} <= {last_id}",
+            self.segment_dir, last_id)
+        if segment is None:
+            return 0
+        kept = [*self._segments.get(dataset, []), segment]
+        with self._write_lock:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                segments.record(cursor, [segment], [])
+                row = cursor.execute(
+                    f"DELETE FROM {table} WHERE {quote(ID_FIELD)} <= ?", [last_id]).fetchone()
+                moved = int(row[0]) if row else 0
+                if moved != segment.rows:  # cannot happen while the seal lock is held
+                    raise RuntimeError(f"sealing {dataset}: copied {segment.rows} rows, "
+                                       f"table had {moved}")
+                segments.define_view(cursor, dataset, self.segment_dir, kept)
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                segments.path_of(self.segment_dir, segment).unlink()
+                raise
+            self._segments[dataset] = kept
+            self._hot_rows[dataset] -= moved
+        return moved
+
+    def _retire(self, removed: list[segments.Segment], grace_s: float) -> None:
+        """Unlink the files once `grace_s` has passed (at the next seal or retention pass,
+        or at close); queries that began before they left the view may still read them."""
+        if self.segment_dir is not None:
+            due = time.monotonic() + grace_s
+            self._retired += [(due, segments.path_of(self.segment_dir, s)) for s in removed]
+
+    def _unlink_retired(self, everything: bool = False) -> None:
+        now = time.monotonic()
+        due = [path for when, path in self._retired if everything or when <= now]
+        self._retired = [(when, path) for when, path in self._retired
+                         if not everything and when > now]
+        for path in due:
+            path.unlink(missing_ok=True)
 
     # -- Reader ----------------------------------------------------------
     def schemas(self) -> dict[str, DatasetSchema]:
@@ -252,6 +382,9 @@ class DuckDBStore:
         schema = self._schemas.get(dataset)
         if schema is None or key not in schema.columns:
             return None
+        sealed = self._segments.get(dataset)
+        if sealed:
+            return self._segment_distinct(sealed[-1], key)
         # The column's statistics (a HyperLogLog estimate kept on append): no scan.
         _, rows = self.execute(f"SELECT stats({quote(key)}) FROM {quote(dataset)} LIMIT 1")
         if not rows:
@@ -264,6 +397,22 @@ class DuckDBStore:
         else:
             return None
         return distinct + int(bool(stats["has_null"]))
+
+    def _segment_distinct(self, segment: segments.Segment, key: str) -> int | None:
+        """Parquet files keep no distinct counts: the newest segment's, counted once (a
+        scan of one column) and kept, as segments never change."""
+        assert self.segment_dir is not None
+        cache_key = (segment.file, key)
+        if cache_key not in self._distinct_cache:
+            source = segments.literal(str(segments.path_of(self.segment_dir, segment)))
+            try:
+                _, rows = self.execute(
+                    f"SELECT approx_count_distinct({quote(key)}) + "
+                    f"(count(*) > count({quote(key)}))::INT FROM read_parquet({source})")
+            except duckdb.BinderException:  # a column added after this segment was sealed
+                return None
+            self._distinct_cache[cache_key] = int(rows[0][0])
+        return self._distinct_cache[cache_key]
 
     def retention_days(self, dataset: str) -> int:
         doc = self.meta_get("datasets", dataset)
