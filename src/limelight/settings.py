@@ -31,7 +31,7 @@ class Settings:
         30, "LIMELIGHT_RETENTION_DAYS", "Default days a dataset keeps its events.", int
     )
     segment_rows: int = _setting(
-        1_000_000, "LIMELIGHT_SEGMENT_ROWS",
+        250_000, "LIMELIGHT_SEGMENT_ROWS",
         "Rows a dataset gathers before they are sealed into a compressed Parquet segment "
         "(about a third less disk, queried as before); 0 keeps every row in DuckDB.", int,
     )

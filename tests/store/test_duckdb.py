@@ -2,6 +2,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from limelight.model import Batch
@@ -143,3 +144,22 @@ def test_readers_see_every_row_once_while_seals_happen(tmp_path: Path) -> None:
     counts = [count for count, _ in seen]
     assert counts == sorted(counts) and len(set(counts)) > 3
     store.close()
+
+
+
+def test_small_segments_merge_into_one(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=10)
+    for i in range(4):
+        store.append([spans("otel", 10, start_ns=i * 10, **{f"key{i}": i})])
+        store.seal_due()
+        assert len(_files(store)) == (i + 1 if i < 3 else 5)  # merged; the four retired
+    store.append([spans("otel", 10, start_ns=40)])
+    store.seal_due()
+    _, rows = store.execute(
+        'SELECT count(*), count(DISTINCT "$id"), min("$id"), max("$id"), count("key0"), '
+        'count("key3") FROM "otel"')
+    assert rows[0] == (50, 50, 1, 50, 10, 10)
+    store.close()
+    sizes = sorted(duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0]
+                   for path in _files(store))
+    assert sizes == [10, 40]

@@ -3,6 +3,7 @@ older rows of a large dataset sealed into Parquet segments (see segments.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import msgspec
 import pyarrow as pa
 
 from limelight.exceptions import QueryError
@@ -34,8 +34,8 @@ from limelight.store.duckdb.columns import (
     to_arrow,
     with_ids,
 )
+from limelight.store.duckdb.meta import META_TABLE, MetaDocuments
 
-META_TABLE = "_ll_meta"
 DEFAULT_RETENTION_DAYS = 30
 # WAL size that triggers a checkpoint. DuckDB's default, 16 MB, is only ~30,000 spans of
 # WAL: steady ingest then checkpoints every second or so, each time rewriting the table's
@@ -45,11 +45,13 @@ CHECKPOINT_WAL_BYTES = "128MB"
 # How long a segment file replaced by a retention rewrite stays on disk, for queries that
 # bound the view naming it before the change.
 RETIRED_FILE_GRACE_S = 60.0
+# This many segments smaller than MERGE_FACTOR * segment_rows, the newest, become one.
+MERGE_FACTOR = 4
 
 quote = segments.quote
 
 
-class DuckDBStore:
+class DuckDBStore(MetaDocuments):
     """Writer, Reader and MetaStore over one DuckDB database (a file, or memory when path is None).
 
     Appends happen on one thread at a time (the ingest queue's); reads use a
@@ -232,45 +234,21 @@ class DuckDBStore:
                           and s.first_ns is not None and s.first_ns < timestamp_ns]
             rewritten = []
             for segment in straddling:  # rewritten without the old rows
-                assert self.segment_dir is not None
-                source = segments.path_of(self.segment_dir, segment)
-                remaining = segments.write(
-                    self._cursor(), dataset,
-                    f"SELECT * FROM read_parquet({segments.literal(str(source))}) "
-                    f'WHERE "$timestamp" >= {int(timestamp_ns)}',
-                    self.segment_dir, segment.last_id)
+                remaining = self._write_segment(
+                    dataset, f"SELECT * FROM {self._files([segment])} "
+                    f'WHERE "$timestamp" >= {int(timestamp_ns)}', segment.last_id)
                 if remaining is not None:
                     rewritten.append(remaining)
             removed = expired + straddling
-            kept = sorted([s for s in sealed if s not in removed] + rewritten,
-                          key=lambda s: s.last_id)
-            with self._write_lock:
-                cursor = self._cursor()
-                cursor.execute("BEGIN TRANSACTION")
-                try:
-                    row = cursor.execute(
-                        f"DELETE FROM main.{quote(dataset)} WHERE {quote('$timestamp')} < ?",
-                        [timestamp_ns],
-                    ).fetchone()
-                    if removed:
-                        segments.record(cursor, rewritten, removed)
-                        assert self.segment_dir is not None
-                        segments.define_view(cursor, dataset, self.segment_dir, kept)
-                    cursor.execute("COMMIT")
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    self._retire(rewritten, grace_s=0)
-                    raise
-                hot_deleted = int(row[0]) if row else 0
-                self._hot_rows[dataset] -= hot_deleted
-                self._segments[dataset] = kept
-            self._retire(removed, RETIRED_FILE_GRACE_S)
-        return hot_deleted + sum(s.rows for s in removed) - sum(s.rows for s in rewritten)
+            from_table = self._swap(dataset, removed, rewritten,
+                                    f"{quote('$timestamp')} < ?", [timestamp_ns])
+        return from_table + sum(s.rows for s in removed) - sum(s.rows for s in rewritten)
 
     # -- Segments --------------------------------------------------------
     def seal_due(self) -> dict[str, int]:
         """Seal the rows of every dataset whose table holds `segment_rows` or more into a new
-        segment; returns the rows sealed per dataset."""
+        segment, then merge its last MERGE_FACTOR small segments into one; returns the rows
+        sealed per dataset."""
         sealed: dict[str, int] = {}
         if not self.segment_rows:
             return sealed
@@ -279,39 +257,81 @@ class DuckDBStore:
             for dataset, rows in list(self._hot_rows.items()):
                 if rows >= self.segment_rows:
                     sealed[dataset] = self._seal(dataset)
+                    self._merge_small(dataset)
         return sealed
 
     def _seal(self, dataset: str) -> int:
-        assert self.segment_dir is not None
         with self._write_lock:
             last_id = self._next_id[dataset] - 1  # every row up to it has committed
-        cursor = self._cursor()
-        table = f"main.{quote(dataset)}"
-        segment = segments.write(
-            cursor, dataset, f"SELECT * FROM {table} WHERE {quote(ID_FIELD)} <= {last_id}",
-            self.segment_dir, last_id)
+        where = f"{quote(ID_FIELD)} <= {last_id}"
+        segment = self._write_segment(
+            dataset, f"SELECT * FROM main.{quote(dataset)} WHERE {where}", last_id)
         if segment is None:
             return 0
-        kept = [*self._segments.get(dataset, []), segment]
+        moved = self._swap(dataset, [], [segment], where, [], expect=segment.rows)
+        # Frees the moved rows' blocks for the next appends; until a checkpoint they stay
+        # taken and the file grows as if nothing had moved.
+        # With another writer active (a meta write) DuckDB's next automatic checkpoint will.
+        with self._write_lock, contextlib.suppress(duckdb.TransactionException):
+            self._cursor().execute("CHECKPOINT")
+        return moved
+
+    def _merge_small(self, dataset: str) -> None:
+        """Fewer, larger files read faster through the view (BENCHMARKS.md), while sealing
+        small batches keeps the table, which takes more disk per row, small."""
+        small: list[segments.Segment] = []
+        for segment in reversed(self._segments.get(dataset, [])):
+            if segment.rows >= MERGE_FACTOR * self.segment_rows:
+                break
+            small.insert(0, segment)
+        if len(small) < MERGE_FACTOR:
+            return
+        merged = self._write_segment(dataset, f"SELECT * FROM {self._files(small)}",
+                                     small[-1].last_id)
+        self._swap(dataset, small, [merged] if merged else [], "", [])
+
+    def _write_segment(self, dataset: str, source_sql: str, last_id: int
+                       ) -> segments.Segment | None:
+        assert self.segment_dir is not None
+        return segments.write(self._cursor(), dataset, source_sql, self.segment_dir, last_id)
+
+    def _files(self, chosen: list[segments.Segment]) -> str:
+        assert self.segment_dir is not None
+        return segments.scan(self.segment_dir, chosen)
+
+    def _swap(self, dataset: str, removed: list[segments.Segment],
+              added: list[segments.Segment], delete_where: str, params: list[Any],
+              expect: int | None = None) -> int:
+        """In one transaction: delete the table's rows `delete_where` selects (`expect` of
+        them, when given), and replace segments `removed` by `added` in the manifest and
+        the view. Returns the rows deleted from the table."""
+        kept = sorted([s for s in self._segments.get(dataset, []) if s not in removed] + added,
+                      key=lambda s: s.last_id)
         with self._write_lock:
+            cursor = self._cursor()
             cursor.execute("BEGIN TRANSACTION")
             try:
-                segments.record(cursor, [segment], [])
-                row = cursor.execute(
-                    f"DELETE FROM {table} WHERE {quote(ID_FIELD)} <= ?", [last_id]).fetchone()
-                moved = int(row[0]) if row else 0
-                if moved != segment.rows:  # cannot happen while the seal lock is held
-                    raise RuntimeError(f"sealing {dataset}: copied {segment.rows} rows, "
-                                       f"table had {moved}")
-                segments.define_view(cursor, dataset, self.segment_dir, kept)
+                deleted = 0
+                if delete_where:
+                    row = cursor.execute(
+                        f"DELETE FROM main.{quote(dataset)} WHERE {delete_where}", params
+                    ).fetchone()
+                    deleted = int(row[0]) if row else 0
+                if expect is not None and deleted != expect:  # the seal lock rules this out
+                    raise RuntimeError(f"{dataset}: {expect} rows sealed, {deleted} in table")
+                if removed or added:
+                    assert self.segment_dir is not None
+                    segments.record(cursor, added, removed)
+                    segments.define_view(cursor, dataset, self.segment_dir, kept)
                 cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")
-                segments.path_of(self.segment_dir, segment).unlink()
+                self._retire(added, grace_s=0)
                 raise
             self._segments[dataset] = kept
-            self._hot_rows[dataset] -= moved
-        return moved
+            self._hot_rows[dataset] -= deleted
+        self._retire(removed, RETIRED_FILE_GRACE_S)
+        return deleted
 
     def _retire(self, removed: list[segments.Segment], grace_s: float) -> None:
         """Unlink the files once `grace_s` has passed (at the next seal or retention pass,
@@ -419,50 +439,3 @@ class DuckDBStore:
         return int(doc["retention_days"]) if doc and "retention_days" in doc else (
             self.default_retention_days
         )
-
-    # -- MetaStore -------------------------------------------------------
-    def meta_get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
-        _, rows = self.execute(
-            f"SELECT doc FROM {META_TABLE} WHERE collection = ? AND id = ?", [collection, doc_id]
-        )
-        return msgspec.json.decode(rows[0][0]) if rows else None
-
-    def meta_list(self, collection: str) -> dict[str, dict[str, Any]]:
-        _, rows = self.execute(
-            f"SELECT id, doc FROM {META_TABLE} WHERE collection = ? ORDER BY id", [collection]
-        )
-        return {doc_id: msgspec.json.decode(doc) for doc_id, doc in rows}
-
-    def meta_put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
-        self._cursor().execute(
-            f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?)",
-            [collection, doc_id, msgspec.json.encode(doc).decode()],
-        )
-
-    def meta_delete(self, collection: str, doc_id: str) -> bool:
-        row = self._cursor().execute(
-            f"DELETE FROM {META_TABLE} WHERE collection = ? AND id = ?", [collection, doc_id]
-        ).fetchone()
-        return bool(row and row[0])
-
-    def meta_replace(self, collection: str, prefix: str, docs: dict[str, dict[str, Any]]) -> None:
-        outside = [doc_id for doc_id in docs if not doc_id.startswith(prefix)]
-        if outside:
-            raise ValueError(f"doc ids {outside!r} do not start with {prefix!r}")
-        rows = [[collection, doc_id, msgspec.json.encode(doc).decode()]
-                for doc_id, doc in docs.items()]
-        with self._meta_lock:
-            cursor = self._db.cursor()
-            try:
-                cursor.execute("BEGIN TRANSACTION")
-                try:
-                    cursor.execute(f"DELETE FROM {META_TABLE} WHERE collection = ? AND "
-                                   "starts_with(id, ?)", [collection, prefix])
-                    if rows:
-                        cursor.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", rows)
-                    cursor.execute("COMMIT")
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-            finally:
-                cursor.close()
