@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import math
 import tempfile
 import threading
 import time
@@ -117,7 +118,7 @@ class EndToEnd:
 
     @property
     def sealed_bytes_per_span(self) -> float:
-        return self.sealed_bytes / self.sealed_rows
+        return self.sealed_bytes / self.sealed_rows if self.sealed_rows else math.nan
 
 
 def end_to_end(warm_up: list[bytes], bodies: list[bytes], spans_per_body: int,
@@ -139,7 +140,8 @@ def end_to_end(warm_up: list[bytes], bodies: list[bytes], spans_per_body: int,
         raise RuntimeError(f"stored {stored} spans but {acked} were acknowledged")
     segment_dir = server.database.with_suffix(".segments")
     sealed_rows = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet('{segment_dir}/*.parquet')").fetchall()[0][0]
+        f"SELECT count(*) FROM read_parquet('{segment_dir}/*.parquet')").fetchall()[0][0] if any(
+        segment_dir.glob("*.parquet")) else 0
     return EndToEnd(load, stored, tree_bytes(server.data_dir), sealed_rows,
                     tree_bytes(segment_dir))
 
