@@ -163,3 +163,21 @@ def test_small_segments_merge_into_one(tmp_path: Path) -> None:
     sizes = sorted(duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0]
                    for path in _files(store))
     assert sizes == [10, 40]
+
+
+def test_trace_lookups_in_segments_skip_row_groups_by_bloom_filter(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1)
+    batch = Batch("otel")
+    for i in range(130_000):  # two row groups, traces of 4 spans
+        batch.add(i, "svc", "ns", "span", trace_id=f"{i // 4:032x}", span_id=f"{i:016x}")
+    store.append([batch])
+    store.seal_due()
+    (segment,) = _files(store)
+    wanted = f"{129_000 // 4:032x}"
+    maybe = duckdb.sql(
+        "SELECT count(*) FILTER (WHERE NOT bloom_filter_excludes), count(*) "
+        f"FROM parquet_bloom_probe('{segment}', '$trace_id', '{wanted}')").fetchall()
+    assert maybe == [(1, 2)]
+    _, rows = store.execute('SELECT count(*) FROM "otel" WHERE "$trace_id" = $p0', {"p0": wanted})
+    assert rows == [(4,)]
+    store.close()

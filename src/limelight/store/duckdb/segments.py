@@ -20,7 +20,11 @@ import duckdb
 SCHEMA = "segments"
 SEARCH_PATH = f"SET search_path = '{SCHEMA},main'"
 MANIFEST = "_ll_segments"
-PARQUET = "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2"
+# DuckDB dictionary-encodes a column chunk, and only then writes a bloom filter for it,
+# while it has at most DICTIONARY_SIZE_LIMIT distinct values; the default (a fifth of a
+# row group) leaves out the trace ids of traces under ~5 spans, so a trace lookup would
+# read every row group. 40,000 (about a third) costs 0.5 bytes/span (BENCHMARKS.md).
+PARQUET = "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, DICTIONARY_SIZE_LIMIT 40000"
 SUFFIX = ".parquet"
 
 
