@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -54,7 +55,10 @@ class RunningServer:
 
 def start_server(data_dir: Path, **overrides: object) -> RunningServer:
     port = free_port()
-    settings = Settings.from_env({}, data_dir=data_dir, port=port, admin_key=ADMIN_KEY,
+    # Servers ignore the caller's environment, except this: LIMELIGHT_SEGMENT_ROWS=1 runs
+    # the suite with every row sealed into segments about a second after it arrives.
+    sealing = {k: v for k, v in os.environ.items() if k == "LIMELIGHT_SEGMENT_ROWS"}
+    settings = Settings.from_env(sealing, data_dir=data_dir, port=port, admin_key=ADMIN_KEY,
                                  **overrides)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

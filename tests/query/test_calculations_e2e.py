@@ -1,7 +1,8 @@
 """Every calculation, operator, grouping, ordering, needle, series and events query, end to end.
 
 Spans with seeded-random attributes and exact start/end times go through the real
-OpenTelemetry SDK (OTLP/protobuf into `otel`, OTLP/JSON into `otel-json`) to a real server;
+OpenTelemetry SDK (OTLP/protobuf into `otel`, OTLP/JSON into `otel-json`, and OTLP/protobuf
+into `otel-sealed`, whose rows are then all sealed into Parquet segments) to a real server;
 each answer of POST /api/query is compared with the same computation done here in plain
 Python over the spans that were sent.
 """
@@ -42,7 +43,8 @@ ROUTES = ["/api/cart", "/api/checkout", "/api/items/{id}", "/health"]
 NOTES = ["Payment Timeout after retry", "cache miss", "slow query on orders",
          "timed out waiting", "ok"]
 KINDS = {SpanKind.SERVER: "server", SpanKind.CLIENT: "client", SpanKind.INTERNAL: "internal"}
-DATASETS: dict[str, Encoding] = {"otel": "protobuf", "otel-json": "json"}
+DATASETS: dict[str, Encoding] = {"otel": "protobuf", "otel-json": "json",
+                                 "otel-sealed": "protobuf"}
 # Fields the needle does not search (identifiers and enumerations).
 NOT_SEARCHED = {"$kind", "$status", "$level", "$trace_id", "$span_id", "$parent_span_id"}
 
@@ -137,7 +139,9 @@ def sent(shared_server: RunningServer) -> Sent:
     plans = _generate(random.Random(20240601), start)
     events: list[Event] = []
     for dataset, encoding in DATASETS.items():
-        events = _send(shared_server, key, plans, encoding, dataset)  # same events both times
+        events = _send(shared_server, key, plans, encoding, dataset)  # same events each time
+    store = shared_server.server.config.app.state.limelight.store  # type: ignore[attr-defined]
+    assert store.seal("otel-sealed") == len(events)
     return Sent(events, start, start + 40 * MINUTE_NS)
 
 

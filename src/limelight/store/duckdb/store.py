@@ -249,16 +249,21 @@ class DuckDBStore(MetaDocuments):
         """Seal the rows of every dataset whose table holds `segment_rows` or more into a new
         segment, then merge its last MERGE_FACTOR small segments into one; returns the rows
         sealed per dataset."""
-        sealed: dict[str, int] = {}
         if not self.segment_rows:
-            return sealed
+            return {}
+        due = [name for name, rows in list(self._hot_rows.items()) if rows >= self.segment_rows]
+        return {dataset: self.seal(dataset) for dataset in due}
+
+    def seal(self, dataset: str) -> int:
+        """Seal every row the dataset's table holds now into a new segment (a file-backed
+        store only), then merge small segments; returns the rows sealed."""
+        if self.segment_dir is None or dataset not in self._schemas:
+            return 0
         with self._seal_lock:
             self._unlink_retired()
-            for dataset, rows in list(self._hot_rows.items()):
-                if rows >= self.segment_rows:
-                    sealed[dataset] = self._seal(dataset)
-                    self._merge_small(dataset)
-        return sealed
+            moved = self._seal(dataset)
+            self._merge_small(dataset)
+        return moved
 
     def _seal(self, dataset: str) -> int:
         with self._write_lock:
