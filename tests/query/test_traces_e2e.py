@@ -23,7 +23,7 @@ from opentelemetry.trace import (
 )
 
 from limelight.timeparse import format_ns
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, start_server, stop_server
 from tests.query.sdk import finish, finish_logs, logger_provider, tracer_provider
 
 MS = 1_000_000
@@ -42,13 +42,27 @@ def hex_id(value: int, width: int) -> str:
     return f"{value:0{width}x}"
 
 
+@pytest.fixture(scope="module", params=["table", "sealed"])
+def layout(request: pytest.FixtureRequest) -> str:
+    """Where the rows are when queried: in the DuckDB tables, or all sealed into segments."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def sent(shared_server: RunningServer) -> Sent:
-    key = shared_server.create_key("ingest")
+def trace_server(layout: str,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp(layout) / "data")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def sent(trace_server: RunningServer, layout: str) -> Sent:
+    key = trace_server.create_key("ingest")
     base = (time.time_ns() // MS - 5 * 60_000) * MS
     checkout, checkout_exporter = tracer_provider(
-        shared_server, key, {"service.name": "checkout", "faas.name": "checkout-fn"})
-    payments, payments_exporter = tracer_provider(shared_server, key,
+        trace_server, key, {"service.name": "checkout", "faas.name": "checkout-fn"})
+    payments, payments_exporter = tracer_provider(trace_server, key,
                                                   {"service.name": "payments"})
     shop = checkout.get_tracer("shop")
     pay = payments.get_tracer("pay")
@@ -84,7 +98,7 @@ def sent(shared_server: RunningServer) -> Sent:
     finish(payments, payments_exporter, 2)
     finish(checkout, checkout_exporter, 4)
 
-    logs, log_exporter = logger_provider(shared_server, key, {"service.name": "checkout"})
+    logs, log_exporter = logger_provider(trace_server, key, {"service.name": "checkout"})
     logger = logs.get_logger("shop.logs")
     emitted = [  # deliberately not in time order
         (base + 240 * MS, root, SeverityNumber.WARN, "checkout failed"),
@@ -99,6 +113,10 @@ def sent(shared_server: RunningServer) -> Sent:
                     attributes={"component": "shop"})
     finish_logs(logs, log_exporter, len(emitted))
 
+    if layout == "sealed":
+        store = trace_server.server.config.app.state.limelight.store  # type: ignore[attr-defined]
+        assert all(store.seal(name) for name in ("otel", "logs"))
+
     ids = {name: hex_id(span.get_span_context().span_id, 16) for name, span in [
         ("root", root), ("load", load), ("charge", charge), ("call", provider_call),
         ("other", other), ("orphan", orphan)]}
@@ -107,8 +125,8 @@ def sent(shared_server: RunningServer) -> Sent:
 
 
 @pytest.fixture(scope="module")
-def client(shared_server: RunningServer) -> Iterator[httpx.Client]:
-    with shared_server.client(shared_server.create_key("query")) as query_client:
+def client(trace_server: RunningServer) -> Iterator[httpx.Client]:
+    with trace_server.client(trace_server.create_key("query")) as query_client:
         yield query_client
 
 
@@ -241,6 +259,6 @@ def test_malformed_trace_id_is_400(client: httpx.Client, sent: Sent, bad: str) -
     assert response.json()["message"] == f"trace id {bad!r} is not 32 hex characters"
 
 
-def test_an_ingest_key_cannot_read_traces(shared_server: RunningServer, sent: Sent) -> None:
-    with shared_server.client(shared_server.create_key("ingest")) as ingest_only:
+def test_an_ingest_key_cannot_read_traces(trace_server: RunningServer, sent: Sent) -> None:
+    with trace_server.client(trace_server.create_key("ingest")) as ingest_only:
         assert ingest_only.get(f"/api/traces/{sent.trace_id}").status_code == 403
