@@ -119,7 +119,9 @@ def test_serve_demo_fills_the_server_by_itself(tmp_path: Path) -> None:
 
 def test_demo_with_an_admin_key_adds_queries_a_dashboard_and_an_alert_that_fires(
         server: RunningServer) -> None:
-    result = run_demo("--duration", "1", "--url", server.url, "--api-key", server.admin_key)
+    # Seeded too: its second of traffic lands in the window the assertions below count.
+    result = run_demo("--duration", "1", "--seed", str(EARLY_ERROR_SEED), "--url", server.url,
+                      "--api-key", server.admin_key)
     assert result.exit_code == 0, result.output
     assert "Added the demo's saved queries" in result.output
     with server.client() as client:
