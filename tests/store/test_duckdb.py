@@ -121,6 +121,16 @@ def test_opening_removes_files_no_committed_seal_lists(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_opening_refuses_when_a_listed_segment_is_gone(tmp_path: Path) -> None:
+    store = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
+    store.append([spans("otel", 3)])
+    store.close()
+    (segment,) = _files(store)
+    segment.unlink()
+    with pytest.raises(RuntimeError, match=segment.name):
+        DuckDBStore(tmp_path / "db.duckdb")
+
+
 def test_readers_see_every_row_once_while_seals_happen(tmp_path: Path) -> None:
     store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=100)
     seen: list[tuple[int, int]] = []

@@ -65,13 +65,18 @@ def load(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[Segment]]:
     return found
 
 
-def remove_orphans(directory: Path, kept: dict[str, list[Segment]]) -> None:
-    """Delete files the manifest does not list: written by a seal or a rewrite that did
-    not commit (a crash), or retired while the process stopped."""
+def reconcile(directory: Path, kept: dict[str, list[Segment]]) -> None:
+    """Delete files the manifest does not list (written by a seal or a rewrite that did not
+    commit, or retired while the process stopped); refuse to open when a listed one is
+    gone, as every query of its dataset would fail."""
     listed = {segment.file for segments in kept.values() for segment in segments}
-    for path in directory.iterdir():
-        if path.name not in listed:
-            path.unlink()
+    present = {path.name for path in directory.iterdir()}
+    missing = sorted(listed - present)
+    if missing:
+        raise RuntimeError(f"segment files listed in {MANIFEST} are missing from {directory}: "
+                           f"{', '.join(missing)}; restore them from a backup")
+    for name in present - listed:
+        (directory / name).unlink()
 
 
 def write(

@@ -92,7 +92,11 @@ class DuckDBStore(MetaDocuments):
         self._distinct_cache: dict[tuple[str, str], int] = {}
         if self.segment_dir is not None:
             self.segment_dir.mkdir(exist_ok=True)
-            segments.remove_orphans(self.segment_dir, self._segments)
+            try:
+                segments.reconcile(self.segment_dir, self._segments)
+            except RuntimeError:
+                self._db.close()
+                raise
             # Views name absolute paths: made anew in case the data directory moved.
             for name, kept in self._segments.items():
                 segments.define_view(self._db, name, self.segment_dir, kept)
