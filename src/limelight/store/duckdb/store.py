@@ -72,7 +72,7 @@ class DuckDBStore(MetaDocuments):
         self.path = path
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
-        self.segment_rows = segment_rows if path else 0
+        self.segment_rows = max(segment_rows, 0) if path else 0  # 0: never seal
         self.segment_dir = path.with_name(path.stem + ".segments") if path else None
         self._db = duckdb.connect(str(path) if path else ":memory:")
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
