@@ -57,7 +57,7 @@ def start_server(data_dir: Path, **overrides: object) -> RunningServer:
     port = free_port()
     # Servers ignore the caller's environment, except this: LIMELIGHT_SEGMENT_ROWS=1 runs
     # the suite with every row sealed into segments about a second after it arrives.
-    sealing = {k: v for k, v in os.environ.items() if k == "LIMELIGHT_SEGMENT_ROWS"}
+    sealing = {name: os.environ[name] for name in ["LIMELIGHT_SEGMENT_ROWS"] if name in os.environ}
     settings = Settings.from_env(sealing, data_dir=data_dir, port=port, admin_key=ADMIN_KEY,
                                  **overrides)
     server = uvicorn.Server(

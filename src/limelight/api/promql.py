@@ -13,7 +13,6 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,6 +41,7 @@ from limelight.query.promql.values import (
     format_value,
 )
 from limelight.runtime import Runtime
+from limelight.timeparse import parse_iso_ns
 
 log = logging.getLogger("limelight.promql")
 MAX_FORM_BYTES = 1024 * 1024
@@ -122,13 +122,10 @@ def parse_time(text: str, name: str) -> int:
 
 def _rfc3339_ms(text: str, name: str) -> int:
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return round(parse_iso_ns(text) / 1_000_000)
     except ValueError:
         raise BadData(f"invalid parameter \"{name}\": cannot parse \"{text}\" to a valid "
                       "timestamp") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return round(parsed.timestamp() * 1000)
 
 
 def parse_step(text: str) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from limelight.model import OVERFLOW_FIELD, FieldType
+from limelight.query.plan import quote
 from limelight.query.promql.ast import Matcher, Selector
 from limelight.query.promql.values import METRIC_NAME, Labels, Series, format_value, labels_of
 from limelight.store.api import DatasetSchema, Reader
@@ -42,10 +43,6 @@ _INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 _INVALID_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_:]")
 _SQL_INVALID_NAME_CHARS = "[^a-zA-Z0-9_:]"
 _decode_json = msgspec.json.Decoder().decode
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def label_name(key: str) -> str:

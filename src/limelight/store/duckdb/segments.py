@@ -141,7 +141,7 @@ def define_view(
 
 def scan(directory: Path, segments: list[Segment]) -> str:
     """SQL reading the segments' rows in the order given, each file's columns included."""
-    files = ", ".join(literal(str(directory / segment.file)) for segment in segments)
+    files = ", ".join(literal(str(path_of(directory, segment))) for segment in segments)
     return f"read_parquet([{files}], union_by_name = true)"
 
 

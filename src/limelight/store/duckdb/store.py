@@ -35,6 +35,7 @@ from limelight.store.duckdb.columns import (
     with_ids,
 )
 from limelight.store.duckdb.meta import META_TABLE, MetaDocuments
+from limelight.store.duckdb.segments import quote
 
 DEFAULT_RETENTION_DAYS = 30
 # WAL size that triggers a checkpoint. DuckDB's default, 16 MB, is only ~30,000 spans of
@@ -47,8 +48,6 @@ CHECKPOINT_WAL_BYTES = "128MB"
 RETIRED_FILE_GRACE_S = 60.0
 # This many segments smaller than MERGE_FACTOR * segment_rows, the newest, become one.
 MERGE_FACTOR = 4
-
-quote = segments.quote
 
 
 class DuckDBStore(MetaDocuments):
@@ -430,14 +429,12 @@ class DuckDBStore(MetaDocuments):
     def _segment_distinct(self, segment: segments.Segment, key: str) -> int | None:
         """Parquet files keep no distinct counts: the newest segment's, counted once (a
         scan of one column) and kept, as segments never change."""
-        assert self.segment_dir is not None
         cache_key = (segment.file, key)
         if cache_key not in self._distinct_cache:
-            source = segments.literal(str(segments.path_of(self.segment_dir, segment)))
             try:
                 _, rows = self.execute(
                     f"SELECT approx_count_distinct({quote(key)}) + "
-                    f"(count(*) > count({quote(key)}))::INT FROM read_parquet({source})")
+                    f"(count(*) > count({quote(key)}))::INT FROM {self._files([segment])}")
             except duckdb.BinderException:  # a column added after this segment was sealed
                 return None
             self._distinct_cache[cache_key] = int(rows[0][0])
