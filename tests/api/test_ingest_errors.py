@@ -71,6 +71,35 @@ def test_bad_gzip_is_400(server: RunningServer) -> None:
     assert response.status_code == 400
 
 
+def test_every_gzip_member_is_stored(server: RunningServer) -> None:
+    first, second = trace_request(3), trace_request(4)
+    body = gzip.compress(first.SerializeToString()) + gzip.compress(second.SerializeToString())
+    lines = [msgspec.json.encode({"n": i}) for i in range(10)]
+    events = gzip.compress(b"\n".join(lines[:5])) + gzip.compress(b"\n" + b"\n".join(lines[5:]))
+    with server.client() as client:
+        spans = client.post("/v1/traces", content=body,
+                            headers={**PROTOBUF, "content-encoding": "gzip"})
+        posted = client.post("/v1/events/members", content=events,
+                             headers={"content-type": "application/x-ndjson",
+                                      "content-encoding": "gzip"})
+    assert spans.status_code == 200 and posted.status_code == 202
+    assert count(server) == 7
+    assert count(server, "members") == 10
+
+
+def test_truncated_or_padded_gzip_is_400_and_stores_nothing(server: RunningServer) -> None:
+    zipped = gzip.compress(b"\n".join(msgspec.json.encode({"n": i}) for i in range(2000)))
+    headers = {"content-type": "application/x-ndjson", "content-encoding": "gzip"}
+    with server.client() as client:
+        answers = [client.post("/v1/events/cut", content=body, headers=headers)
+                   for body in (zipped[: len(zipped) // 2], zipped[:-8], zipped + b"junk")]
+        client.post("/v1/events/cut", content=b'{"n": -1}', headers={
+            "content-type": "application/json"})
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert "not valid gzip" in answers[0].json()["message"]
+    assert count(server, "cut") == 1
+
+
 def test_unsupported_content_type_is_415_naming_supported_types(server: RunningServer) -> None:
     with server.client() as client:
         response = client.post("/v1/metrics", content=b"x", headers={"content-type": "text/csv"})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import gzip
-import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +20,7 @@ from limelight.exceptions import (
     Unavailable,
     UnsupportedMediaType,
 )
+from limelight.ingest.inflate import GZIP, ZLIB, inflate
 from limelight.sessions import COOKIE, CSRF_HEADER, csrf_matches
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -138,15 +137,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _inflate(body: bytes, limit: int, gzip_wrapped: bool) -> bytes:
-    inflater = zlib.decompressobj(wbits=31 if gzip_wrapped else 15)
     try:
-        out = inflater.decompress(body, limit + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
+        return inflate(body, GZIP if gzip_wrapped else ZLIB, limit)
+    except ValueError as exc:
         kind = "gzip" if gzip_wrapped else "deflate"
         raise BadRequest(f"body is not valid {kind}: {exc}") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PayloadTooLarge(f"decompressed body is over the limit of {limit} bytes")
-    return out
 
 
 def media_type(request: Request) -> str:

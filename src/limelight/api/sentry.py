@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from limelight.api.http import api_key_of, json_response, read_raw_body
 from limelight.apikeys import Scope, allows
-from limelight.exceptions import BadRequest, LimelightError, Overloaded, PayloadTooLarge
+from limelight.exceptions import BadRequest, LimelightError, Overloaded
 from limelight.ingest.sentry import (
     Decoded,
     SentryError,
@@ -56,8 +56,6 @@ def _endpoint(decoder: Decoder) -> Callable[[Request], object]:
                 decoded = decoder(body, request.path_params["project"])
             except SentryError as exc:
                 raise BadRequest(str(exc)) from exc
-            except OverflowError as exc:
-                raise PayloadTooLarge(str(exc)) from exc
             await runtime.queue.submit(decoded.batches())
         except LimelightError as exc:
             return _refused(exc)

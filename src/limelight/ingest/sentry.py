@@ -9,7 +9,6 @@ reports, ...) is counted and skipped.
 from __future__ import annotations
 
 import time
-import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ import msgspec
 
 from limelight.errors.event import ERRORS_DATASET, ErrorEvent, add_error_row
 from limelight.errors.frames import Frame
+from limelight.ingest.inflate import GZIP, RAW_DEFLATE, ZLIB, InflatedTooLarge, inflate
 from limelight.model import AttrValue, Batch
 from limelight.timeparse import parse_iso_ns
 
@@ -76,35 +76,29 @@ def sentry_key(auth_header: str) -> str | None:
 
 def decompress(body: bytes, encoding: str, limit: int) -> bytes:
     """The body under its Content-Encoding (gzip, deflate, br); SentryError when corrupt,
-    ValueError mentioning the limit when it inflates past `limit` bytes."""
+    InflatedTooLarge (413) when it inflates past `limit` bytes."""
     encoding = encoding.strip().lower()
     try:
         if encoding in ("", "identity"):
             out = body
         elif encoding in ("gzip", "x-gzip"):
-            out = _inflate(body, 31, limit)
+            out = inflate(body, GZIP, limit)
         elif encoding == "deflate":
             try:
-                out = _inflate(body, 15, limit)
-            except zlib.error:  # some clients send raw deflate without the zlib wrapper
-                out = _inflate(body, -15, limit)
+                out = inflate(body, ZLIB, limit)
+            except ValueError:  # some clients send raw deflate without the zlib wrapper
+                out = inflate(body, RAW_DEFLATE, limit)
         elif encoding == "br":
             out = brotli.decompress(body)
         else:
             raise SentryError(f"content-encoding {encoding!r} is not supported; "
                               "use gzip, deflate or br")
-    except (zlib.error, brotli.error) as exc:
+    except SentryError:
+        raise
+    except (ValueError, brotli.error) as exc:
         raise SentryError(f"body is not valid {encoding}: {exc}") from exc
     if len(out) > limit:
-        raise OverflowError(f"decompressed body is over the limit of {limit} bytes")
-    return out
-
-
-def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=wbits)
-    out = inflater.decompress(body, limit + 1)
-    if inflater.unconsumed_tail:
-        raise OverflowError(f"decompressed body is over the limit of {limit} bytes")
+        raise InflatedTooLarge(f"decompressed body is over the limit of {limit} bytes")
     return out
 
 
