@@ -11,6 +11,7 @@ from typing import Any
 import brotli
 import pytest
 
+from limelight.ingest.inflate import InflatedTooLarge
 from limelight.ingest.sentry import (
     SentryError,
     decode_envelope,
@@ -146,8 +147,10 @@ def test_raw_deflate_is_accepted() -> None:
 
 
 def test_decompressed_body_over_the_limit() -> None:
-    with pytest.raises(OverflowError, match="limit of 100 bytes"):
+    with pytest.raises(InflatedTooLarge, match="limit of 100 bytes"):
         decompress(gzip.compress(b"x" * 1000), "gzip", 100)
+    with pytest.raises(InflatedTooLarge, match="limit of 100 bytes"):
+        decompress(brotli.compress(b"x" * 1000), "br", 100)
 
 
 @pytest.mark.parametrize(("body", "encoding", "message"), [
