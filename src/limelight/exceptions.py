@@ -13,6 +13,11 @@ class BadRequest(LimelightError):
     status = 400
 
 
+class RowsRejected(BadRequest):
+    """The store cannot hold these rows as they are (a Writer raises it, the transaction
+    rolled back): retrying them would fail again, so the sender is told, not asked to retry."""
+
+
 class QueryError(BadRequest):
     """A query spec that cannot be run."""
 

@@ -48,7 +48,16 @@ def _ms_to_ns(ms: int | float | Fraction) -> int:
 
 
 def parse_time_ns(value: str | int | float, now_ns: int) -> int:
-    """A point in time: ISO 8601, epoch milliseconds, `now`, or a duration before now."""
+    """A point in time: ISO 8601, epoch milliseconds, `now`, or a duration before now;
+    ValueError for anything else, or a time that epoch nanoseconds in 64 bits cannot hold."""
+    found = _parse_time_ns(value, now_ns)
+    if not -(2**63) <= found < 2**63:
+        raise ValueError(f"{value!r} is outside the times that can be stored "
+                         "(1677-09-21 to 2262-04-11)")
+    return found
+
+
+def _parse_time_ns(value: str | int | float, now_ns: int) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a time")
     if isinstance(value, int | float):

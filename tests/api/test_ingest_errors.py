@@ -216,3 +216,59 @@ def test_events_field_mapping(server: RunningServer) -> None:
     assert stored["$service"] == "billing"
     assert stored["order.total"] == 9.5
     assert stored["order.items"] == "[1,2]"
+
+
+def test_events_that_round_trip_through_the_query_api(server: RunningServer) -> None:
+    sent = {"$timestamp": "2026-01-02T03:04:05.000000001Z", "$service": "billing",
+            "$message": "paid", "$level": "error", "$duration_ms": 3.5, "$trace_id": "cd" * 16,
+            "$dataset": "elsewhere", "$id": 42, "$custom": "kept", "amount": 2**63 + 5}
+    with server.client() as client:
+        assert client.post("/v1/events/again", json=[sent, {"message": "plain"}],
+                           headers={"x-service": "shop"}).status_code == 202
+    result = server.query({"datasets": ["again"], "from": "2026-01-01T00:00:00Z",
+                           "to": "2026-01-03T00:00:00Z"})
+    (stored,) = result["events"]  # type: ignore[misc]
+    assert stored["$timestamp"] == sent["$timestamp"]
+    for field in ("$service", "$message", "$level", "$duration_ms", "$trace_id"):
+        assert stored[field] == sent[field], field
+    assert stored["$dataset"] == "again" and stored["$id"] != 42
+    assert stored["$custom"] == "kept"
+    assert stored["amount"] == 2**63 + 5  # exactly, though no double holds it
+    plain = server.query({"datasets": ["again"], "filters": ["$service = shop"], "from": "1h"})
+    assert [e["$message"] for e in plain["events"]] == ["plain"]  # type: ignore[index, union-attr]
+
+
+def test_events_with_a_time_that_cannot_be_stored_are_invalid(server: RunningServer) -> None:
+    body = [{"timestamp": 10**19, "message": "far"}, {"message": "good"},
+            {"timestamp": "9999-12-31T23:59:59Z"}, {"duration": 10**400}]
+    with server.client() as client:
+        response = client.post("/v1/events/times",
+                               content=b"\n".join(msgspec.json.encode(e) for e in body))
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["accepted"] == 1
+    assert [item["index"] for item in answer["invalid"]] == [0, 2, 3]
+    assert "2262" in answer["invalid"][0]["error"]
+    assert count(server, "times") == 1
+
+
+def test_a_bad_request_does_not_fail_the_others_committed_with_it(server: RunningServer) -> None:
+    good = [{"message": f"good {i}"} for i in range(20)]
+    bad = [{"big": 2**64 + 1, "": "empty key", "nul\u0000": 1, "$kind": "spoofed"}]
+    results: list[int] = []
+
+    def send(body: list[dict[str, object]]) -> None:
+        with server.client() as client:
+            results.append(client.post("/v1/events/mixed", json=body).status_code)
+
+    threads = [threading.Thread(target=send, args=(bad if i % 3 == 0 else good,))
+               for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [202] * 24
+    assert count(server, "mixed") == 16 * 20 + 8
+    spoofed = server.query({"datasets": ["mixed"], "filters": ["$kind = spoofed"],
+                            "calculations": ["COUNT"], "from": "1h"})
+    assert spoofed["aggregates"][0]["values"]["COUNT"] == 0  # type: ignore[index]

@@ -15,12 +15,18 @@ from limelight.timeparse import parse_time_ns
 _encode_json = msgspec.json.Encoder().encode
 _decode_json = msgspec.json.Decoder().decode
 
-# Free-form keys that become system fields.
-_TIMESTAMP = ("timestamp", "time", "@timestamp")
-_MESSAGE = ("message", "msg")
-_TRACE = ("traceId", "trace_id")
-_SPAN = ("spanId", "span_id")
-_PARENT = ("parentSpanId", "parent_span_id")
+# Free-form keys that become system fields, the first found winning. The `$` names come
+# first: an event as the query API returns it can be sent again as it is.
+_TIMESTAMP = ("$timestamp", "timestamp", "time", "@timestamp")
+_MESSAGE = ("$message", "message", "msg")
+_TRACE = ("$trace_id", "traceId", "trace_id")
+_SPAN = ("$span_id", "spanId", "span_id")
+_PARENT = ("$parent_span_id", "parentSpanId", "parent_span_id")
+_LEVEL = ("$level", "level")
+_DURATION = ("$duration_ms", "duration")
+_SERVICE = ("$service", "service")
+_NAMESPACE = ("$namespace", "namespace")
+_LARGEST_DURATION_MS = 1e300  # finite, and far past any real duration
 
 
 @dataclass
@@ -74,10 +80,11 @@ def add_event(
     timestamp = _pop_first(attrs, _TIMESTAMP)
     timestamp_ns = now_ns if timestamp is None else parse_time_ns(timestamp, now_ns)
     message = _pop_first(attrs, _MESSAGE)
-    level = attrs.pop("level", None)
-    duration = attrs.pop("duration", None)
+    level = _pop_first(attrs, _LEVEL)
+    duration = _pop_first(attrs, _DURATION)
     if duration is not None and (
         isinstance(duration, bool) or not isinstance(duration, int | float)
+        or not abs(duration) < _LARGEST_DURATION_MS
     ):
         raise ValueError(f"duration must be a number of milliseconds, not {duration!r}")
     error_value = event.get("error")
@@ -86,8 +93,8 @@ def add_event(
         attrs.pop("error", None)
     if failed and message is None and isinstance(error_value, str):
         message = error_value
-    event_service = attrs.pop("service", None)
-    event_namespace = attrs.pop("namespace", None)
+    event_service = _pop_first(attrs, _SERVICE)
+    event_namespace = _pop_first(attrs, _NAMESPACE)
     service_name = str(event_service) if event_service else service
     level_text = str(level).lower() if level is not None else None
     batch.add(

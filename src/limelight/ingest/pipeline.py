@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from limelight.exceptions import Overloaded, Unavailable
+from limelight.exceptions import Overloaded, RowsRejected, Unavailable
 from limelight.ingest.policy import Policies
 from limelight.model import Batch
 from limelight.store.api import Writer
@@ -188,21 +188,38 @@ class IngestQueue:
                 taken, self._pending = self._pending, []
                 self._in_flight_rows = self._pending_rows
                 self._pending_rows = 0
-            error: BaseException | None = None
-            batches = [batch for item in taken for batch in item.batches]
-            batches += self._derive(batches)
-            try:
-                self._writer.append(batches)
-                self.committed_rows += self._in_flight_rows
-                self.commits += 1
-            except Exception as exc:  # every waiting request learns the commit failed
-                error = exc
-            if error is None:
-                self._report(batches)
+            errors = self._commit(taken)
             with self._condition:
                 self._in_flight_rows = 0
-            for item in taken:
+            for item, error in zip(taken, errors, strict=True):
                 item.loop.call_soon_threadsafe(_settle, item.future, error)
+
+    def _commit(self, taken: list[_Pending]) -> list[BaseException | None]:
+        """Commit the requests' rows together; when that fails and there were several, each
+        on its own, so that one request's bad rows do not fail the others. The error each
+        request gets, or None."""
+        error = self._commit_rows([batch for item in taken for batch in item.batches])
+        if error is None:
+            self.committed_rows += sum(item.rows for item in taken)
+            return [None] * len(taken)
+        if len(taken) == 1:
+            return [error]
+        errors = []
+        for item in taken:
+            errors.append(self._commit_rows(list(item.batches)))
+            if errors[-1] is None:
+                self.committed_rows += item.rows
+        return errors
+
+    def _commit_rows(self, batches: list[Batch]) -> BaseException | None:
+        batches += self._derive(batches)
+        try:
+            self._writer.append(batches)
+        except Exception as exc:  # the waiting requests learn the commit failed
+            return exc
+        self.commits += 1
+        self._report(batches)
+        return None
 
     def _derive(self, batches: Sequence[Batch]) -> list[Batch]:
         derived: list[Batch] = []
@@ -226,5 +243,7 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         return
     if error is None:
         future.set_result(None)
+    elif isinstance(error, RowsRejected):
+        future.set_exception(error)
     else:
         future.set_exception(Unavailable(f"write failed: {error}"))

@@ -38,8 +38,9 @@ def event_from_row(names: list[str], row: tuple[Any, ...], dataset: str | None) 
     for name, value in zip(names, row, strict=True):
         if value is None:
             continue
-        if name == OVERFLOW_FIELD:
-            event.update(_decode_json(value))
+        if name == OVERFLOW_FIELD:  # never in place of a field the row has (a "$service")
+            for key, kept in _decode_json(value).items():
+                event.setdefault(key, kept)
         elif name == "$timestamp":
             event[name] = format_ns(value)
         else:

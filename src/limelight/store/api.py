@@ -41,7 +41,8 @@ class KeyInfo:
 
 class Writer(Protocol):
     def append(self, batches: Sequence[Batch]) -> None:
-        """Store the batches in one transaction; durable when this returns."""
+        """Store the batches in one transaction; durable when this returns. Raises
+        RowsRejected when the rows themselves cannot be stored (nothing is then)."""
 
     def delete_before(self, dataset: str, timestamp_ns: int) -> int:
         """Drop a dataset's events older than the timestamp; returns how many went."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -31,6 +31,10 @@ _ACCEPTS: dict[FieldType, frozenset[type]] = {
     FieldType.NUMBER: frozenset({float, int}),
     FieldType.BOOL: frozenset({bool}),
 }
+# System fields, the id and the overflow column: an attribute of that name (a client's
+# "$service") is kept in the overflow column, never in place of the field.
+_RESERVED = frozenset({*SYSTEM_FIELDS, ID_FIELD, OVERFLOW_FIELD})
+_EXACT_INT = 2**53  # the largest integers a double holds exactly
 _encode_json = msgspec.json.Encoder().encode
 _decode_json = msgspec.json.Decoder().decode
 
@@ -121,6 +125,21 @@ def _materialize(dataset: str, table: pa.Table) -> Batch:
     return plain
 
 
+def _array(values: Sequence[AttrValue | None], ftype: FieldType) -> pa.Array | None:
+    """The values as a column of `ftype`; None when one of them does not fit it exactly
+    (an integer past 2**53 in a double column), for the caller to sort out one by one."""
+    try:
+        return pa.array(values, ARROW_TYPES[ftype])
+    except (pa.ArrowInvalid, OverflowError):
+        return None
+
+
+def _fits(value: AttrValue) -> bool:
+    """Whether a value of an accepted type is stored exactly: an integer a double cannot
+    hold goes to the overflow column instead, as it was sent."""
+    return not isinstance(value, int) or isinstance(value, bool) or abs(value) <= _EXACT_INT
+
+
 def _whole(value: AttrValue) -> AttrValue:
     """Numbers travel as doubles; whole ones come back as the integers they were sent as."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -152,7 +171,7 @@ def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
     for key, values in batch.attr_values.items():
         ftype = columns.get(key)
         rows = batch.attr_rows[key]
-        if ftype is None or ftype not in _ACCEPTS:
+        if ftype is None or ftype not in _ACCEPTS or key in _RESERVED:
             for row, value in zip(rows, values, strict=True):
                 overflow.setdefault(row, {})[key] = value
             continue
@@ -161,13 +180,17 @@ def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
             if len(rows) == size:  # on every row (resource attributes): values are the column
                 every_row = every_row or list(range(size))
                 if rows == every_row:
-                    arrays[key] = pa.array(values, ARROW_TYPES[ftype])
-                    continue
-            arrays[key] = pa.array(batch.attribute_column(key), ARROW_TYPES[ftype])
-            continue
+                    column = _array(values, ftype)
+                    if column is not None:
+                        arrays[key] = column
+                        continue
+            column = _array(batch.attribute_column(key), ftype)
+            if column is not None:
+                arrays[key] = column
+                continue
         dense: list[AttrValue | None] = [None] * batch.size
         for row, value in zip(rows, values, strict=True):
-            if type(value) in accepted:
+            if type(value) in accepted and _fits(value):
                 dense[row] = value
             elif ftype is FieldType.STRING:
                 dense[row] = _encode_json(value).decode()

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from limelight.exceptions import QueryError
+from limelight.exceptions import QueryError, RowsRejected
 from limelight.model import (
     ID_FIELD,
     OVERFLOW_FIELD,
@@ -48,6 +48,21 @@ CHECKPOINT_WAL_BYTES = "128MB"
 RETIRED_FILE_GRACE_S = 60.0
 # This many segments smaller than MERGE_FACTOR * segment_rows, the newest, become one.
 MERGE_FACTOR = 4
+
+
+# What rows that DuckDB or Arrow cannot take raise; I/O errors and the like are not here:
+# they are the store's trouble, worth a retry.
+_DATA_ERRORS = (
+    duckdb.ConversionException, duckdb.BinderException, duckdb.ParserException,
+    duckdb.InvalidInputException, duckdb.ConstraintException, duckdb.OutOfRangeException,
+    pa.ArrowInvalid, pa.ArrowTypeError, OverflowError,
+)
+
+
+def _column_name(key: str) -> bool:
+    """Whether a key can name a column: `$` keys are reserved, and DuckDB refuses an empty
+    name or one holding NUL. The others stay in the overflow column."""
+    return bool(key) and not key.startswith("$") and "\0" not in key
 
 
 class DuckDBStore(MetaDocuments):
@@ -179,6 +194,9 @@ class DuckDBStore(MetaDocuments):
                         f"INSERT INTO main.{quote(dataset)} BY NAME SELECT * FROM _ll_rows")
                     cursor.unregister("_ll_rows")
                 cursor.execute("COMMIT")
+            except _DATA_ERRORS as exc:
+                cursor.execute("ROLLBACK")
+                raise RowsRejected(f"rows could not be stored: {exc}") from exc
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
@@ -214,7 +232,8 @@ class DuckDBStore(MetaDocuments):
         budget = self.max_columns - (len(columns) - len(SYSTEM_FIELDS) - 1)
         for batch in group:
             for key, values in batch.attr_values.items():
-                if key in columns or key.lower() in taken or budget <= 0 or key.startswith("$"):
+                if (key in columns or key.lower() in taken or budget <= 0
+                        or not _column_name(key)):
                     continue
                 ftype = natural_type(values)
                 cursor.execute(
