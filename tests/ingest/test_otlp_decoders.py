@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -499,7 +500,7 @@ def test_exponential_histogram_becomes_explicit_bounds() -> None:
     # then the zero bucket; positive index -1 is (1/sqrt2, 1], index 0 (1, sqrt2].
     bounds = json.loads(row["metric.bounds"])
     counts = json.loads(row["metric.bucket_counts"])
-    assert bounds == pytest.approx([-root2, -1.0, 0.0, 1.0, root2])
+    assert bounds == [-root2, -1.0, 0.0, 1.0, root2]
     assert counts == [4, 3, 2, 1, 2, 0]
     assert len(counts) == len(bounds) + 1  # read the same way as explicit histograms
     assert sum(counts) == 12
@@ -508,15 +509,31 @@ def test_exponential_histogram_becomes_explicit_bounds() -> None:
     assert row["metric.type"] == "exponential_histogram"
 
 
+def test_exponential_histogram_of_the_coarsest_scale() -> None:
+    request, metric = one_metric()
+    point = metric.exponential_histogram.data_points.add(time_unix_nano=T0, count=3, scale=-10)
+    point.positive.offset = -1
+    point.positive.bucket_counts.extend([1, 2])
+    point.negative.bucket_counts.extend([0])
+    (row,) = rows(decode(decode_metrics, request).batch)
+    big = sys.float_info.max  # bucket 0 ends at 2 ** 1024, past every double
+    assert json.loads(row["metric.bounds"]) == [-1.0, 0.0, 1.0, big]
+    assert json.loads(row["metric.bucket_counts"]) == [0, 0, 1, 2, 0]
+
+
 @pytest.mark.parametrize(("scale", "offset", "count", "expected"), [
     (0, 0, 3, [2.0, 4.0, 8.0]),
     (0, -2, 2, [0.5, 1.0]),
     (1, 0, 2, [math.sqrt(2), 2.0]),
+    (3, -9, 2, [2.0**-1, 2.0**-0.875]),
     (-1, 0, 2, [4.0, 16.0]),
-], ids=["scale0", "negative-offset", "scale1", "scale-minus1"])
+    (-10, -1, 2, [1.0, sys.float_info.max]),  # 2 ** 1024 is past the largest double
+    (20, -(2**20) - 1, 2, [0.5, 2.0 ** (-1 + 2.0**-20)]),
+], ids=["scale0", "negative-offset", "scale1", "scale3", "scale-minus1", "scale-minus10",
+        "scale20"])
 def test_exponential_bounds(scale: int, offset: int, count: int,
                             expected: list[float]) -> None:
-    assert exponential_bounds(scale, offset, count) == pytest.approx(expected)
+    assert exponential_bounds(scale, offset, count) == expected  # exactly: powers of two
 
 
 def test_metrics_partial_rejection() -> None:

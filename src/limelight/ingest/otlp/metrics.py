@@ -9,6 +9,7 @@ point's start is `metric.start_time` (ISO 8601, nanoseconds).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import msgspec
@@ -28,13 +29,20 @@ from limelight.model import AttrValue, Batch
 from limelight.timeparse import format_ns
 
 _TEMPORALITY = ("unspecified", "delta", "cumulative")
+_LARGEST_EXPONENT = 1024  # 2.0 ** 1024 overflows a double
 _encode_json = msgspec.json.Encoder().encode
 
 
 def exponential_bounds(scale: int, offset: int, count: int) -> list[float]:
-    """Upper bounds of `count` exponential buckets starting at index `offset`."""
-    base = 2.0 ** (2.0 ** -scale)
-    return [base ** (offset + i + 1) for i in range(count)]
+    """Upper bounds of `count` exponential buckets starting at index `offset`: bucket i
+    ends at 2 ** ((i + 1) * 2 ** -scale), computed from that exponent (a power of the base
+    drifts: 0.5000000000000007), and capped at the largest double."""
+    step = 2.0 ** -scale
+    return [_two_to_the((offset + i + 1) * step) for i in range(count)]
+
+
+def _two_to_the(exponent: float) -> float:
+    return sys.float_info.max if exponent >= _LARGEST_EXPONENT else 2.0 ** exponent
 
 
 def _temporality(value: int) -> str:
@@ -113,9 +121,10 @@ def _histogram_point(kind: object, point: Any, attrs: dict[str, AttrValue]) -> N
         attrs["metric.zero_threshold"] = point.zero_threshold
         negative = point.negative
         positive = point.positive
-        neg_bounds = exponential_bounds(point.scale, negative.offset, len(negative.bucket_counts))
-        # Negative buckets mirror the positive ones: upper bound of (-b_i+1, -b_i] is -b_i.
-        bounds = [-b / (2.0 ** (2.0 ** -point.scale)) for b in reversed(neg_bounds)]
+        # Negative buckets mirror the positive ones: bucket i holds [-b(i), -b(i - 1)), so
+        # its upper bound is minus the bound of the bucket before it.
+        lower = exponential_bounds(point.scale, negative.offset - 1, len(negative.bucket_counts))
+        bounds = [-b for b in reversed(lower)]
         counts = list(reversed(negative.bucket_counts))
         bounds.append(0.0)
         counts.append(point.zero_count)
