@@ -44,7 +44,7 @@ DATASET_FIELD = "$dataset"
 KINDS = ("span", "span_event", "link", "log", "event", "metric", "error", "check")
 LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
 
-DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}$")
+DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}\Z")
 
 
 def value_type(value: AttrValue) -> FieldType:

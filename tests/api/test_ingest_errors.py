@@ -193,9 +193,12 @@ def test_events_api_request_limit_is_413(server: RunningServer) -> None:
 
 def test_events_api_rejects_a_bad_dataset_name(server: RunningServer) -> None:
     with server.client() as client:
-        response = client.post("/v1/events/Bad%20Name", json=[{"message": "x"}])
-    assert response.status_code == 400
-    assert "dataset" in response.json()["message"]
+        answers = [client.post(f"/v1/events/{name}", json=[{"message": "x"}])
+                   for name in ("Bad%20Name", "trailing-newline%0A", "-dash", "x" * 64)]
+    assert [a.status_code for a in answers] == [400] * 4
+    assert all("dataset" in a.json()["message"] for a in answers)
+    with server.client() as client:
+        assert client.get("/api/datasets").json()["datasets"] == []
 
 
 def test_events_field_mapping(server: RunningServer) -> None:

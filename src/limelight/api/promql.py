@@ -50,7 +50,7 @@ ALL_TIME = (0, 9_000_000_000_000)
 # The Prometheus version whose query semantics (and API) this follows; Grafana picks
 # its features by it.
 COMPATIBLE_PROMETHEUS = "2.42.0"
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 Params = dict[str, list[str]]
 

@@ -28,7 +28,7 @@ _KEYS = ("name", "description", "url", "method", "headers", "body", "interval", 
          "follow_redirects")
 _EXPECT_KEYS = ("status", "body", "latency")
 _TLS_KEYS = ("expiry_warning_days", "verify")
-_STATUS_CLASS = re.compile(r"^([1-5])xx$")
+_STATUS_CLASS = re.compile(r"^([1-5])xx\Z")
 
 
 class CheckSpecError(ValueError):

@@ -14,7 +14,7 @@ from typing import Any
 from limelight.code.problem import Issue, Problem
 from limelight.code.schema import TYPES, validate_properties
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}\Z")
 NAME_RULE = "letters, digits, _ . : - (starting with a letter or digit, at most 128)"
 
 Resources = Mapping[str, Any]  # id -> {type, properties}

@@ -20,7 +20,7 @@ from limelight.code.yamlfile import Key, Path
 
 DEFAULT_ENV = "default"
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ LEVEL_LABELS = ("level", "severity", "detected_level")
 DEFAULT_SERVICE = "unknown_service"
 # Structured metadata that links a line to its trace (the console shows it in the trace).
 TRACE_LABELS = ("trace_id", "traceID", "traceId")
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
 _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit": "fatal",
                   "dbug": "debug", "information": "info", "notice": "info", "eror": "error"}
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')

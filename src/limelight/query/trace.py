@@ -12,7 +12,7 @@ from limelight.query.run import event_from_row
 from limelight.store.api import Reader
 from limelight.timeparse import parse_iso_ns
 
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
 
 
 def fetch_trace(reader: Reader, trace_id: str) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ NAV = (
     ("dashboards", "Dashboards", "/dashboards"),
     ("settings", "Settings", "/settings"),
 )
-_TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}\Z")
 
 
 def _page(request: Request, session: Session, scope: Scope, template: str,

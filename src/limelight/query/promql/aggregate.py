@@ -31,7 +31,7 @@ from limelight.query.promql.values import (
     with_label,
 )
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 def group_key(labels: Labels, node: Aggregate) -> Labels:
