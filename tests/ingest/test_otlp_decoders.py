@@ -260,6 +260,15 @@ BAD_IDS: list[tuple[str, dict[str, bytes], str]] = [
 ]
 
 
+def test_a_span_without_a_start_time_is_rejected() -> None:
+    request = span_request(start_time_unix_nano=0)
+    request.resource_spans[0].scope_spans[0].spans.add(
+        trace_id=TRACE_ID, span_id=bytes(range(2, 10)), name="timed", start_time_unix_nano=T0)
+    decoded = decode(decode_traces, request)
+    assert [row["$name"] for row in rows(decoded.batch)] == ["timed"]
+    assert (decoded.rejected, decoded.error) == (1, "span 'op': start_time_unix_nano is missing")
+
+
 @pytest.mark.parametrize(("ids", "reason"), [b[1:] for b in BAD_IDS], ids=[b[0] for b in BAD_IDS])
 def test_bad_ids_are_rejected_and_the_rest_kept(ids: dict[str, bytes], reason: str) -> None:
     request = span_request()
@@ -379,7 +388,8 @@ BODIES: list[tuple[str, Any, str | None, dict[str, Any]]] = [
     ("map-with-message", {"message": "m", "user": {"id": 3}}, "m", {"user.id": 3}),
     ("map-with-msg", {"msg": "m2", "k": "v"}, "m2", {"k": "v"}),
     ("map-without-message", {"k": "v"}, None, {"k": "v"}),
-    ("map-message-not-text", {"message": 5}, None, {}),
+    ("map-message-not-text", {"message": 5, "k": "v"}, "5", {"k": "v"}),
+    ("map-message-and-msg", {"message": "m", "msg": "other"}, "m", {}),
     ("absent", None, None, {}),
 ]
 
@@ -391,7 +401,20 @@ def test_log_bodies(body: Any, message: str | None, attrs: dict[str, Any]) -> No
     assert row.get("$message") == message
     for key, value in attrs.items():
         assert row[key] == value
-    assert "message" not in row and "msg" not in row
+    assert "message" not in row and ("msg" not in row or body == {"message": "m", "msg": "other"})
+
+
+def test_a_structured_body_never_takes_an_attribute_as_its_message() -> None:
+    request = log_request(body={"msg": "from the body"}, attributes={"message": "an attribute"})
+    (row,) = rows(decode(decode_logs, request).batch)
+    assert row["$message"] == "from the body"
+    assert row["message"] == "an attribute"
+
+
+def test_all_zero_log_ids_are_no_ids() -> None:
+    request = log_request(trace_id=bytes(16), span_id=bytes(8), body="b")
+    (row,) = rows(decode(decode_logs, request).batch)
+    assert "$trace_id" not in row and "$span_id" not in row
 
 
 def test_log_fields() -> None:
@@ -421,6 +444,14 @@ def test_log_timestamps_fall_back_to_observed_then_now() -> None:
 
 
 # -- metrics --------------------------------------------------------------------------------
+
+def test_a_point_without_a_time_is_taken_as_of_its_arrival() -> None:
+    request, metric = one_metric()
+    metric.gauge.data_points.add(as_int=1)
+    before = time.time_ns()
+    (row,) = rows(decode(decode_metrics, request).batch)
+    assert before <= row["$timestamp"] <= time.time_ns()
+
 
 def one_metric(**data: Any) -> tuple[ExportMetricsServiceRequest, Any]:
     request = metric_request()

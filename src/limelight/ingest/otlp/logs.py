@@ -41,6 +41,11 @@ def _body_text(value: AttrValue | None) -> str | None:
     return _encode_json(value).decode()
 
 
+def _id(raw: bytes) -> str | None:
+    """A trace or span id as hex; None when absent or all zero bytes (OTLP's "no id")."""
+    return raw.hex() if raw.strip(b"\0") else None
+
+
 def decode_logs(body: bytes, content_type: str, target: Target) -> Decoded:
     request = parse_request(body, content_type, ExportLogsServiceRequest)
     decoded = Decoded(Batch(target.dataset))
@@ -55,9 +60,13 @@ def decode_logs(body: bytes, content_type: str, target: Target) -> Decoded:
                 flatten(record.attributes, attrs)
                 message: str | None
                 if record.body.WhichOneof("value") == "kvlist_value":
-                    flatten(record.body.kvlist_value.values, attrs)
-                    picked = attrs.pop("message", None) or attrs.pop("msg", None)
-                    message = picked if isinstance(picked, str) else None
+                    # A structured body: its "message" (or "msg") is the message, whatever
+                    # its type, and the rest are attributes; never another attribute's.
+                    fields: dict[str, AttrValue] = {}
+                    flatten(record.body.kvlist_value.values, fields)
+                    picked = fields.pop("message", None)
+                    message = _body_text(fields.pop("msg", None) if picked is None else picked)
+                    attrs.update(fields)
                 else:
                     message = _body_text(any_value(record.body))
                 if record.severity_text:
@@ -71,8 +80,8 @@ def decode_logs(body: bytes, content_type: str, target: Target) -> Decoded:
                     record.time_unix_nano or record.observed_time_unix_nano or now_ns,
                     service, namespace, "log",
                     name=event_name or None,
-                    trace_id=record.trace_id.hex() or None,
-                    span_id=record.span_id.hex() or None,
+                    trace_id=_id(record.trace_id),
+                    span_id=_id(record.span_id),
                     level=level,
                     status="error" if failed else None,
                     error=failed,

@@ -10,6 +10,7 @@ point's start is `metric.start_time` (ISO 8601, nanoseconds).
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 import msgspec
@@ -53,6 +54,7 @@ def _temporality(value: int) -> str:
 def decode_metrics(body: bytes, content_type: str, target: Target) -> Decoded:
     request = parse_request(body, content_type, ExportMetricsServiceRequest)
     decoded = Decoded(Batch(target.dataset))
+    now_ns = time.time_ns()
     for resource_metrics in request.resource_metrics:
         for scope_metrics in resource_metrics.scope_metrics:
             base, service = resource_context(resource_metrics.resource, scope_metrics.scope)
@@ -64,13 +66,12 @@ def decode_metrics(body: bytes, content_type: str, target: Target) -> Decoded:
                     common["metric.unit"] = metric.unit
                 if metric.description:
                     common["metric.description"] = metric.description
-                _decode_metric(metric, common, service, namespace, decoded)
+                _decode_metric(metric, common, service, namespace, decoded, now_ns)
     return decoded
 
 
-def _decode_metric(
-    metric: Any, common: dict[str, AttrValue], service: str, namespace: str, decoded: Decoded
-) -> None:
+def _decode_metric(metric: Any, common: dict[str, AttrValue], service: str, namespace: str,
+                   decoded: Decoded, now_ns: int) -> None:
     kind = common["metric.type"]
     if kind == "empty":
         decoded.reject(f"metric {metric.name!r} has no data")
@@ -100,7 +101,8 @@ def _decode_metric(
         if point.start_time_unix_nano:
             # As text: a double cannot hold epoch nanoseconds exactly.
             attrs["metric.start_time"] = format_ns(point.start_time_unix_nano)
-        decoded.batch.add(point.time_unix_nano, service, namespace, "metric",
+        # A point without a time (the field is required) is taken as of its arrival.
+        decoded.batch.add(point.time_unix_nano or now_ns, service, namespace, "metric",
                           name=metric.name, attrs=attrs)
 
 

@@ -82,6 +82,9 @@ def _add_spans(decoded: Decoded, spans: Any, base: dict[str, AttrValue], service
         if len(span_id) != 8 or span_id == _NO_SPAN:
             decoded.reject(f"span {span.name!r}: span_id must be 8 non-zero bytes")
             continue
+        if not span.start_time_unix_nano:
+            decoded.reject(f"span {span.name!r}: start_time_unix_nano is missing")
+            continue
         if trace_id != last_trace:  # spans of one trace usually come together
             last_trace, tid = trace_id, trace_id.hex()
         sid = span_id.hex()
