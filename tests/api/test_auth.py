@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from google.rpc import status_pb2
 
 from tests.conftest import RunningServer
 
@@ -88,3 +89,22 @@ def test_keys_survive_a_restart(tmp_path: object) -> None:
 
 def test_healthz_needs_no_key(server: RunningServer) -> None:
     assert call(server, None, ("GET", "/healthz", None)) == 200
+
+
+@pytest.mark.parametrize(("content_type", "key_scope", "status"), [
+    ("application/x-protobuf", None, 401), ("application/x-protobuf", "query", 403),
+    ("application/json", None, 401), ("application/json", "query", 403),
+], ids=["protobuf-401", "protobuf-403", "json-401", "json-403"])
+def test_otlp_refusals_are_statuses_in_the_request_encoding(
+    server: RunningServer, content_type: str, key_scope: str | None, status: int
+) -> None:
+    key = server.create_key(key_scope) if key_scope else None
+    with server.client(key) as client:
+        response = client.post("/v1/traces", content=b"", headers={"content-type": content_type})
+    assert response.status_code == status
+    assert response.headers["content-type"] == content_type
+    if content_type == "application/json":
+        message = response.json()["message"]
+    else:
+        message = status_pb2.Status.FromString(response.content).message
+    assert ("scope query" if key_scope else "API key") in message

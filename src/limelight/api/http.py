@@ -57,49 +57,57 @@ def api_key_of(request: Request) -> str | None:
     return None
 
 
+Refuse = Callable[[Request, int, str], Response]
+"""How an endpoint answers a refused request: status and message in its own format."""
+
+
+def refuse_json(request: Request, status: int, message: str) -> Response:
+    return json_response({"message": message}, status)
+
+
 def granted_scope(request: Request) -> Scope | Response:
     """The scope of the request's key (header) or console session (cookie), else a 401/403."""
+    granted = _scope_or_refusal(request)
+    return granted if isinstance(granted, Scope) else refuse_json(request, *granted)
+
+
+def _scope_or_refusal(request: Request) -> Scope | tuple[int, str]:
     runtime = request.app.state.limelight
     key = api_key_of(request)
     if key:
         granted: Scope | None = runtime.keys.check(key)
         if granted is None:
-            return json_response({"message": "unknown or revoked API key"}, 401)
+            return 401, "unknown or revoked API key"
         return granted
     session_id = request.cookies.get(COOKIE)
     if not session_id:
-        return json_response(
-            {"message": "missing API key: send x-api-key or Authorization: Bearer"}, 401
-        )
+        return 401, "missing API key: send x-api-key or Authorization: Bearer"
     found = runtime.sessions.get(session_id)
     if found is None:
-        return json_response({"message": "the console session ended; log in again"}, 401)
+        return 401, "the console session ended; log in again"
     session, granted = found
     # A page on another site can make the browser send the cookie, but cannot read the
     # token the console's pages carry: changes made with the cookie must send it back.
     if request.method not in _SAFE_METHODS and not csrf_matches(
         session, request.headers.get(CSRF_HEADER)
     ):
-        return json_response(
-            {"message": f"a request made with the console's session needs its {CSRF_HEADER} "
-                        "header; reload the page"}, 403)
+        return 403, (f"a request made with the console's session needs its {CSRF_HEADER} "
+                     "header; reload the page")
     return granted
 
 
-def requires(scope: Scope) -> Callable[[Endpoint], Endpoint]:
+def requires(scope: Scope, refuse: Refuse = refuse_json) -> Callable[[Endpoint], Endpoint]:
     """401 without a known key or session, 403 when its scope does not allow `scope`."""
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            granted = granted_scope(request)
-            if isinstance(granted, Response):
-                return granted
+            granted = _scope_or_refusal(request)
+            if not isinstance(granted, Scope):
+                return refuse(request, *granted)
             if not allows(granted, scope):
-                return json_response(
-                    {"message": f"this key has scope {granted.value}; {scope.value} is needed"},
-                    403,
-                )
+                return refuse(request, 403,
+                              f"this key has scope {granted.value}; {scope.value} is needed")
             try:
                 return await endpoint(request)
             except LimelightError as exc:

@@ -44,7 +44,7 @@ OFFLOAD_MIN_BYTES = 64 * 1024
 def _endpoint(
     decoder: Decoder, default_dataset: str, response_type: type[Message], rejected_field: str
 ) -> Callable[[Request], object]:
-    @requires(Scope.INGEST)
+    @requires(Scope.INGEST, refuse=_refuse)
     async def export(request: Request) -> Response:
         content_type = media_type(request)
         runtime: Runtime = request.app.state.limelight
@@ -99,6 +99,10 @@ def _status(status: int, message: str, content_type: str,
     """Errors as google.rpc.Status, in the request's encoding (OTLP/HTTP spec)."""
     body = status_pb2.Status(code=_GRPC_CODES.get(status, 2), message=message)
     return _message(body, content_type if content_type in SUPPORTED else JSON, status, headers)
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    return _status(status, message, media_type(request))
 
 
 # HTTP status -> the gRPC code the OTLP spec pairs with it.
