@@ -94,7 +94,7 @@ def test_everything_set() -> None:
     ({"reminder": "500ms"}, "reminder: must be at least 1s, or 0 for never"),
     ({"chanels": ["x"]}, "chanels: unknown property (known: name, severity, description, "
                          "parameters, channels, labels, enabled, snooze_until, reminder)"),
-    ({"query": {**SPEC, "calculations": []}}, "parameters.query: the query has no "
+    ({"query": {"datasets": ["otel"], "calculations": []}}, "parameters.query: the query has no "
                                               "calculations; an alert compares a calculation's "
                                               "value (e.g. COUNT)"),
     ({"query": {**SPEC, "calculations": ["P42(x)"]}},

@@ -210,7 +210,6 @@ def test_defaults() -> None:
     assert spec.order_by is None
     assert (spec.limit, spec.offset) == (100, 0)
     assert spec.needle is None
-    assert spec.extra == {}
 
 
 def test_full_spec_from_the_design() -> None:
@@ -226,7 +225,6 @@ def test_full_spec_from_the_design() -> None:
         "offset": 20,
         "needle": {"value": "timeout", "isRegex": True, "matchCase": True},
         "from": "1h", "to": "now", "granularity": "1m",
-        "name": "kept aside",
     })
     assert spec.datasets == ("otel", "logs")
     assert spec.calculations == (Calculation("COUNT", None, "COUNT"),
@@ -239,7 +237,6 @@ def test_full_spec_from_the_design() -> None:
     assert (spec.limit, spec.offset) == (10, 20)
     assert spec.needle == Needle("timeout", is_regex=True, match_case=True)
     assert spec.granularity_ns == MIN_NS
-    assert spec.extra == {"name": "kept aside"}
     assert not spec.is_events_query
 
 
@@ -357,6 +354,13 @@ def test_auto_granularity_never_exceeds_the_bucket_limit(start: Any) -> None:
 
 BAD_SPECS: list[tuple[str, Any, str]] = [
     ("not-an-object", ["otel"], "query spec must be a JSON object"),
+    ("misspelt-field", {"filter": ["a = 1"]}, "filter: not a field of a query (did you mean "
+     "'filters'?)"),
+    ("unknown-field", {"where": "a = 1"}, "where: not a field of a query; the fields are "
+     "calculations, datasets, filterCombination, filters, from, granularity, groupBys, limit, "
+     "needle, offset, orderBy, to"),
+    ("group-bys-without-calculations", {"groupBys": ["$service"]},
+     "groupBys: grouping needs a calculation, e.g. \"calculations\": [\"COUNT\"]"),
     ("datasets-not-a-list", {"datasets": "otel"}, "datasets: must be a list"),
     ("datasets-empty", {"datasets": []}, "datasets: name at least one dataset"),
     ("dataset-empty-name", {"datasets": ["otel", ""]}, "datasets[1]: must be a non-empty string"),

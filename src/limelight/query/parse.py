@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from typing import Any
@@ -35,6 +36,9 @@ _KNOWN_FIELDS = {"datasets", "calculations", "filters", "filterCombination", "gr
 def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
     if not isinstance(doc, dict):
         raise QueryError("query spec must be a JSON object")
+    for field in doc:
+        if field not in _KNOWN_FIELDS:
+            raise QueryError(f"{field}: not a field of a query{_did_you_mean(field)}")
     datasets = _string_list(doc.get("datasets", ["otel"]), "datasets")
     if not datasets:
         raise QueryError("datasets: name at least one dataset")
@@ -57,6 +61,8 @@ def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
     if combination not in ("AND", "OR"):
         raise QueryError(f"filterCombination: {combination!r} is not AND or OR")
     group_bys = tuple(_string_list(doc.get("groupBys", []), "groupBys"))
+    if group_bys and not calculations:
+        raise QueryError('groupBys: grouping needs a calculation, e.g. "calculations": ["COUNT"]')
     limit = _int(doc.get("limit", 100), "limit", 1, MAX_LIMIT)
     offset = _int(doc.get("offset", 0), "offset", 0, 10_000_000)
     order_by = _order_by(doc.get("orderBy"), labels, group_bys)
@@ -75,8 +81,13 @@ def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
         offset=offset,
         needle=_needle(doc.get("needle")),
         with_series=doc.get("granularity") not in (None, ""),
-        extra={k: v for k, v in doc.items() if k not in _KNOWN_FIELDS},
     )
+
+
+def _did_you_mean(field: object) -> str:
+    close = difflib.get_close_matches(str(field), sorted(_KNOWN_FIELDS), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else (
+        f"; the fields are {', '.join(sorted(_KNOWN_FIELDS))}")
 
 
 def parse_calculation(item: Any, where: str) -> Calculation:

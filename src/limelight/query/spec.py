@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 # Calculation -> (SQL aggregate template, needs a number key). `{col}` is the quoted column.
@@ -87,7 +87,6 @@ class QuerySpec:
     # Series cost a second pass over the data, so they are computed only when the
     # spec asks for them by giving a granularity (a duration or "auto").
     with_series: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_events_query(self) -> bool:
