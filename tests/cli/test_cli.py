@@ -78,6 +78,31 @@ def test_query_errors_are_one_line_not_a_traceback(server: RunningServer) -> Non
     assert "Traceback" not in result.output
 
 
+def test_group_values_are_printed_literally(server: RunningServer) -> None:
+    tags = ["[/]", "[bold red]x", "[br]", True, None]
+    with server.client() as client:
+        assert client.post("/v1/events/marks", json=[
+            {"message": "m"} if tag is None else {"tag": tag} for tag in tags
+        ]).status_code == 202
+    table = run(server, "query", "-d", "marks", "-c", "COUNT", "-g", "tag", "--from", "1h")
+    for shown in ("[/]", "[bold red]x", "[br]", "true", "(null)"):
+        assert shown in table
+
+
+def test_spec_files_that_are_not_a_spec_name_the_file(server: RunningServer,
+                                                      tmp_path: Path) -> None:
+    listed, binary = tmp_path / "list.json", tmp_path / "utf16.json"
+    listed.write_text("[1, 2]")
+    binary.write_bytes(b"\xff\xfe{\x00}\x00")
+    for path, problem in ((listed, "a query spec is a JSON object, not list"),
+                          (binary, "not UTF-8 text")):
+        result = CliRunner().invoke(main, ["query", "--file", str(path), "--url", server.url,
+                                           "--data-dir", str(server.data_dir)])
+        assert result.exit_code == 1
+        assert f"{path}: {problem}" in result.output
+        assert "Traceback" not in result.output
+
+
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["query", "--url", "http://127.0.0.1:9",
                                        "--api-key", "k", "--data-dir", str(tmp_path)])

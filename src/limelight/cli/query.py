@@ -58,6 +58,11 @@ def query(
             spec = json.load(spec_file)
         except json.JSONDecodeError as exc:
             raise click.ClickException(f"{spec_file.name}: not valid JSON: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{spec_file.name}: not UTF-8 text: {exc}") from exc
+        if not isinstance(spec, dict):
+            raise click.ClickException(
+                f"{spec_file.name}: a query spec is a JSON object, not {type(spec).__name__}")
     options: dict[str, Any] = {
         "datasets": list(datasets) or None, "calculations": list(calculations) or None,
         "filters": list(filters) or None, "groupBys": list(group_bys) or None,

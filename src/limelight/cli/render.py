@@ -36,10 +36,15 @@ def _label(groups: dict[str, Any]) -> str:
     return ", ".join(f"{v}" for v in groups.values()) or "all"
 
 
-def _number(value: Any) -> str:
+def _cell(value: Any) -> Text:
+    """A value as a table cell, printed literally (a value is never read as Rich markup)."""
+    if value is None:
+        return Text("(null)", style="dim")
+    if isinstance(value, bool):
+        return Text("true" if value else "false")
     if isinstance(value, float):
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+        return Text(f"{value:,.3f}".rstrip("0").rstrip("."))
+    return Text(f"{value:,}" if isinstance(value, int) else str(value))
 
 
 def render_result(console: Console, result: dict[str, Any]) -> None:
@@ -59,8 +64,11 @@ def render_aggregates(console: Console, result: dict[str, Any]) -> None:
     aggregates = result["aggregates"]
     group_keys = list(aggregates[0]["groups"])
     labels = list(aggregates[0]["values"])
-    table = Table(*group_keys, *labels)
-    table.add_column("trend" if result["series"] else "", no_wrap=True)
+    table = Table()
+    for header in [*group_keys, *labels]:
+        table.add_column(Text(header))
+    if result["series"]:
+        table.add_column("trend", no_wrap=True)
     first = labels[0] if labels else None
     for row in aggregates:
         points = [
@@ -68,10 +76,12 @@ def render_aggregates(console: Console, result: dict[str, Any]) -> None:
                  None)
             for bucket in result["series"]
         ]
+        trend = [Text(sparkline(points), style="cyan")] if result["series"] else []
         table.add_row(
-            *[_number(row["groups"][k]) for k in group_keys],
-            *[_number(row["values"][k]) for k in labels],
-            Text(sparkline(points), style="cyan"),
+            *[_cell(row["groups"][k]) for k in group_keys],
+            *[_cell(row["values"][k]) if row["values"][k] is not None else Text("")
+              for k in labels],
+            *trend,
         )
     console.print(table)
     if result["series"]:
