@@ -152,6 +152,14 @@ def enforce_retention(store: DuckDBStore, policies: Policies) -> dict[str, int]:
 
 
 async def healthz(request: Request) -> Response:
+    """200 while the store answers; 503 once it cannot (a database DuckDB invalidated after
+    a failed write, e.g. on a full disk, stays so until the server restarts)."""
+    runtime: Runtime = request.app.state.limelight
+    try:
+        await asyncio.to_thread(runtime.store.execute, "SELECT 1")
+    except Exception as exc:
+        log.error("health check: the store does not answer: %s", exc)
+        return json_response({"status": "unavailable", "error": str(exc)}, 503)
     return json_response({"status": "ok"})
 
 

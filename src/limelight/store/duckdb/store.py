@@ -93,6 +93,7 @@ class DuckDBStore(MetaDocuments):
         self._db.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._closed = False
         self._seal_lock = threading.Lock()  # one seal or retention pass at a time
         self._meta_lock = threading.Lock()
         self._db.execute(
@@ -127,6 +128,9 @@ class DuckDBStore(MetaDocuments):
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
         with self._seal_lock, self._write_lock:
+            if self._closed:
+                return
+            self._closed = True
             self._db.execute("CHECKPOINT")
             self._db.close()
             self._unlink_retired(everything=True)
