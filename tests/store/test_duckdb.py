@@ -60,7 +60,7 @@ def test_reopening_keeps_data_schema_and_ids(tmp_path: Path) -> None:
 
 def _files(store: DuckDBStore) -> list[Path]:
     assert store.segment_dir is not None
-    return sorted(store.segment_dir.iterdir())
+    return sorted(store.segment_dir.glob("*.parquet*"))
 
 
 def _hot_rows(store: DuckDBStore, dataset: str) -> int:
@@ -115,8 +115,12 @@ def test_opening_removes_files_no_committed_seal_lists(tmp_path: Path) -> None:
     # What a crash leaves between writing a segment and committing it.
     (store.segment_dir / "0123.parquet.partial").write_bytes(b"PAR1")
     (store.segment_dir / "4567.parquet").write_bytes(b"PAR1")
+    (store.segment_dir / "notes").mkdir()  # not Limelight's: left alone
+    (store.segment_dir / "README.txt").write_text("mine")
     reopened = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1)
     assert len(_files(reopened)) == 1
+    assert (store.segment_dir / "notes").is_dir()
+    assert (store.segment_dir / "README.txt").read_text() == "mine"
     assert reopened.execute('SELECT count(*) FROM "otel"')[1][0][0] == 3
     reopened.close()
 
@@ -128,6 +132,16 @@ def test_opening_refuses_when_a_listed_segment_is_gone(tmp_path: Path) -> None:
     (segment,) = _files(store)
     segment.unlink()
     with pytest.raises(RuntimeError, match=segment.name):
+        DuckDBStore(tmp_path / "db.duckdb")
+
+
+def test_opening_names_the_dataset_of_an_unreadable_segment(tmp_path: Path) -> None:
+    store = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
+    store.append([spans("orders", 3)])
+    store.close()
+    (segment,) = _files(store)
+    segment.write_bytes(segment.read_bytes()[:1000])  # cut short
+    with pytest.raises(RuntimeError, match=rf"dataset 'orders': .*{segment.name}"):
         DuckDBStore(tmp_path / "db.duckdb")
 
 

@@ -10,12 +10,15 @@ same transaction as the rows leaving the table and the view, so a query sees eac
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+log = logging.getLogger("limelight.store")
 
 SCHEMA = "segments"
 SEARCH_PATH = f"SET search_path = '{SCHEMA},main'"
@@ -70,13 +73,17 @@ def reconcile(directory: Path, kept: dict[str, list[Segment]]) -> None:
     commit, or retired while the process stopped); refuse to open when a listed one is
     gone, as every query of its dataset would fail."""
     listed = {segment.file for segments in kept.values() for segment in segments}
-    present = {path.name for path in directory.iterdir()}
+    present = {path.name for path in directory.iterdir() if path.is_file()}
     missing = sorted(listed - present)
     if missing:
         raise RuntimeError(f"segment files listed in {MANIFEST} are missing from {directory}: "
                            f"{', '.join(missing)}; restore them from a backup")
-    for name in present - listed:
-        (directory / name).unlink()
+    for name in sorted(present - listed):
+        if name.endswith((SUFFIX, f"{SUFFIX}.partial")):
+            log.info("deleting %s: a segment file no dataset lists", directory / name)
+            (directory / name).unlink()
+        else:  # not a file Limelight writes: someone else's, left alone
+            log.warning("%s is not a segment file; leaving it", directory / name)
 
 
 def write(

@@ -109,12 +109,16 @@ class DuckDBStore(MetaDocuments):
             self.segment_dir.mkdir(exist_ok=True)
             try:
                 segments.reconcile(self.segment_dir, self._segments)
-            except RuntimeError:
+                # Views name absolute paths: made anew in case the data directory moved.
+                for name, kept in self._segments.items():
+                    segments.define_view(self._db, name, self.segment_dir, kept)
+            except (RuntimeError, duckdb.Error) as exc:
                 self._db.close()
-                raise
-            # Views name absolute paths: made anew in case the data directory moved.
-            for name, kept in self._segments.items():
-                segments.define_view(self._db, name, self.segment_dir, kept)
+                if isinstance(exc, RuntimeError):
+                    raise
+                raise RuntimeError(
+                    f"dataset {name!r}: a segment file in {self.segment_dir} cannot be read "
+                    f"({exc}); restore it from a backup") from exc
         self._next_id: dict[str, int] = {}
         self._hot_rows: dict[str, int] = {}
         for name in self._schemas:
