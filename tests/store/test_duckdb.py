@@ -135,6 +135,20 @@ def test_opening_refuses_when_a_listed_segment_is_gone(tmp_path: Path) -> None:
         DuckDBStore(tmp_path / "db.duckdb")
 
 
+@pytest.mark.parametrize("segment_rows", [0, 1], ids=["table", "sealed"])
+def test_ids_go_on_after_every_row_expired_and_a_restart(tmp_path: Path,
+                                                         segment_rows: int) -> None:
+    store = SealingStore(tmp_path / "db.duckdb", segment_rows=segment_rows)
+    store.append([spans("otel", 5, start_ns=100)])
+    assert store.delete_before("otel", 1_000) == 5
+    store.close()
+    reopened = DuckDBStore(tmp_path / "db.duckdb", segment_rows=segment_rows)
+    reopened.append([spans("otel", 2, start_ns=2_000)])
+    _, rows = reopened.execute('SELECT "$id" FROM "otel" ORDER BY 1')
+    assert [row[0] for row in rows] == [6, 7]
+    reopened.close()
+
+
 def test_opening_names_the_dataset_of_an_unreadable_segment(tmp_path: Path) -> None:
     store = SealingStore(tmp_path / "db.duckdb", segment_rows=1)
     store.append([spans("orders", 3)])

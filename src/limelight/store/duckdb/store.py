@@ -43,6 +43,9 @@ DEFAULT_RETENTION_DAYS = 30
 # last, partly filled row group, which costs time and leaves freed blocks in the file
 # (bench/ingest.py: ~90 -> ~55 bytes per span). A crash replays at most this much WAL.
 CHECKPOINT_WAL_BYTES = "128MB"
+# Meta collection: per dataset, the next id as of the last retention pass, so that ids
+# keep increasing after every row of a dataset expired.
+ID_FLOORS = "id_floors"
 # How long a segment file replaced by a retention rewrite stays on disk, for queries that
 # bound the view naming it before the change.
 RETIRED_FILE_GRACE_S = 60.0
@@ -126,7 +129,8 @@ class DuckDBStore(MetaDocuments):
                 f"SELECT max({quote(ID_FIELD)}), count(*) FROM main.{quote(name)}")
             top, rows = found.fetchone() or (None, 0)
             sealed = [s.last_id for s in self._segments.get(name, [])]
-            self._next_id[name] = max([top or 0, *sealed]) + 1
+            floor = (self.meta_get(ID_FLOORS, name) or {}).get("next_id", 1)
+            self._next_id[name] = max([top or 0, *sealed, floor - 1]) + 1
             self._hot_rows[name] = rows
 
     # -- lifecycle -------------------------------------------------------
@@ -270,6 +274,8 @@ class DuckDBStore(MetaDocuments):
                 if remaining is not None:
                     rewritten.append(remaining)
             removed = expired + straddling
+            # Ids go on from the largest one left; once every row may be gone, from here.
+            self.meta_put(ID_FLOORS, dataset, {"next_id": self._next_id.get(dataset, 1)})
             from_table = self._swap(dataset, removed, rewritten,
                                     f"{quote('$timestamp')} < ?", [timestamp_ns])
         return from_table + sum(s.rows for s in removed) - sum(s.rows for s in rewritten)
