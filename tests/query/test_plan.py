@@ -135,6 +135,8 @@ CASES: dict[str, dict[str, Any]] = {
                      "needle": {"value": "time(out|d)", "isRegex": True}},
     "needle_regex_match_case": {"calculations": ["COUNT"], "needle": {
         "value": "^Time", "isRegex": True, "matchCase": True}},
+    "overflow_numbers": {"calculations": ["P99(order.total)"],
+                         "filters": ["order.total > 50", "order.total = 7", "region < 3x"]},
     "overflow_key": {"calculations": ["COUNT_DISTINCT(order.id)"], "groupBys": ["region"],
                      "filters": ["region != eu", "customer.tier IN (gold, silver)"]},
     "dataset_field_single": {"calculations": ["COUNT"], "groupBys": ["$dataset"],
@@ -282,8 +284,6 @@ PLAN_ERRORS: list[tuple[str, dict[str, Any], str]] = [
      "calculations[0]: AVG needs a number key; 'http.route' is string"),
     ("number-calc-on-bool", {"calculations": ["SUM(cache.hit)"]},
      "calculations[0]: SUM needs a number key; 'cache.hit' is bool"),
-    ("number-calc-on-overflow", {"calculations": ["P99(region)"]},
-     "calculations[0]: P99 needs a number key; 'region' is string"),
     ("number-value-not-a-number", {"filters": ["http.status_code >= abc"]},
      "filters[0]: http.status_code is a number; 'abc' is not"),
     ("number-value-bool", {"filters": [{"key": "n", "operation": "=", "value": True}]},

@@ -6,6 +6,7 @@ is a named bound parameter.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,11 +79,13 @@ class Source:
             raise QueryError(f"datasets: unknown dataset {missing[0]!r} (known: {known})")
         self.schemas = [schemas[name] for name in dict.fromkeys(spec.datasets)]
         self.types: dict[str, FieldType] = {}
+        self.conflicting: set[str] = set()  # typed differently in two datasets: read as text
         for schema in self.schemas:
             for key, ftype in schema.columns.items():
                 known_type = self.types.setdefault(key, ftype)
                 if known_type != ftype:
                     self.types[key] = FieldType.STRING
+                    self.conflicting.add(key)
         self.has_overflow = any(s.has_overflow for s in self.schemas)
 
     @property
@@ -99,6 +102,16 @@ class Source:
             return FieldType.STRING
         names = ", ".join(s.name for s in self.schemas)
         raise QueryError(f"{where}: unknown key {key!r} in {names}")
+
+    def untyped(self, key: str) -> bool:
+        """Whether the key's values are read as text for want of one type: keys only in the
+        overflow column (JSON) and keys typed differently in two of the datasets. Their
+        numbers are compared and added up as numbers (see `number`)."""
+        return key in self.conflicting or (key not in self.types and key != DATASET_FIELD)
+
+    def number(self, key: str, params: _Params, where: str) -> str:
+        """An untyped key's values as numbers; NULL where a value is not one."""
+        return f"TRY_CAST({self.column(key, params, where)} AS DOUBLE)"
 
     def column(self, key: str, params: _Params, where: str) -> str:
         """The SQL expression for a key (after type_of has accepted it)."""
@@ -242,11 +255,14 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
             column = "*"
         else:
             ftype = source.type_of(calc.key, where_calc)
-            if numeric and ftype not in (FieldType.NUMBER, FieldType.INTEGER):
+            if numeric and source.untyped(calc.key):
+                column = source.number(calc.key, params, where_calc)
+            elif numeric and ftype not in (FieldType.NUMBER, FieldType.INTEGER):
                 raise QueryError(
                     f"{where_calc}: {calc.operation} needs a number key; {calc.key!r} is {ftype}"
                 )
-            column = source.column(calc.key, params, where_calc)
+            else:
+                column = source.column(calc.key, params, where_calc)
         calc_columns.append(column)
         calcs.append(f"{template.format(col=column)} AS __c{i}")
     group_keys = ", ".join(f"__g{i}" for i in range(len(groups)))
@@ -355,6 +371,10 @@ def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
             params.add(typed_value(v, ftype, flt.key, where)) for v in flt.value
         )
         test = f"{column} IN ({items})"
+    elif op in _ORDERED and source.untyped(flt.key) and _is_number(flt.value):
+        # "size > 50" on a key with no type of its own: as numbers, not as text ("9" > "50").
+        value = params.add(float(flt.value))  # type: ignore[arg-type]
+        test = f"{source.number(flt.key, params, where)} {op} {value}"
     else:
         value = params.add(typed_value(flt.value, ftype, flt.key, where))
         sql_op = "=" if op == "!=" else op
@@ -362,6 +382,18 @@ def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
     if op in NEGATIVE_OPERATORS:
         return f"NOT coalesce({test}, FALSE)"
     return test
+
+
+_ORDERED = (">", ">=", "<", "<=")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def typed_value(value: Any, ftype: FieldType, key: str, where: str) -> Any:
