@@ -61,6 +61,16 @@ class StoreContract:
         assert rows[0][0] == 200.0
         assert rows[1][0] is None and "not-a-number" in rows[1][1]
 
+    def test_a_new_key_takes_the_type_most_of_its_values_have(self, store: Any) -> None:
+        batch = Batch("mixed")
+        for value in (1, "one", True, 2.5):
+            batch.add(1, "s", "n", "event", attrs={"v": value})
+        store.append([batch])
+        assert store.schemas()["mixed"].columns["v"] is FieldType.NUMBER
+        _, rows = store.execute('SELECT "v", "$attrs" FROM "mixed" ORDER BY "$id"')
+        assert [row[0] for row in rows] == [1.0, None, None, 2.5]
+        assert '"v":"one"' in rows[1][1] and '"v":true' in rows[2][1]
+
     def test_keys_past_the_column_budget_go_to_overflow(self, store: Any) -> None:
         batch = Batch("wide")
         batch.add(1, "s", "n", "event", attrs={f"key{i}": i for i in range(store.max_columns + 5)})

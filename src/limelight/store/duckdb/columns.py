@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,18 +36,18 @@ _ACCEPTS: dict[FieldType, frozenset[type]] = {
 # "$service") is kept in the overflow column, never in place of the field.
 _RESERVED = frozenset({*SYSTEM_FIELDS, ID_FIELD, OVERFLOW_FIELD})
 _EXACT_INT = 2**53  # the largest integers a double holds exactly
+_KIND: dict[type, FieldType] = {
+    bool: FieldType.BOOL, int: FieldType.NUMBER, float: FieldType.NUMBER, str: FieldType.STRING}
 _encode_json = msgspec.json.Encoder().encode
 _decode_json = msgspec.json.Decoder().decode
 
 
 def natural_type(values: Iterable[AttrValue]) -> FieldType:
-    """The column type for a new key: its values' type, or string when they disagree."""
-    kinds = {type(v) for v in values}
-    if kinds <= {bool}:
-        return FieldType.BOOL
-    if kinds <= {int, float}:
-        return FieldType.NUMBER
-    return FieldType.STRING
+    """The column type for a new key: the type most of its values have (the first seen of
+    equally many); the others then keep their own type in the overflow column, except
+    that a string column holds any value as text."""
+    kinds = Counter(_KIND.get(type(v), FieldType.STRING) for v in values)
+    return kinds.most_common(1)[0][0] if kinds else FieldType.STRING
 
 
 def to_arrow(batch: Batch, columns: dict[str, FieldType], first_id: int) -> pa.Table:
