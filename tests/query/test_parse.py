@@ -196,6 +196,12 @@ def test_bad_filters(item: Any, message: str) -> None:
 
 # -- the whole spec -------------------------------------------------------------------------
 
+def test_nulls_mean_the_defaults() -> None:
+    spec = parse({"filterCombination": None, "needle": {"value": "x", "isRegex": None}})
+    assert spec.combination == "AND"
+    assert spec.needle == Needle("x", is_regex=False, match_case=False)
+
+
 def test_defaults() -> None:
     spec = parse({})
     assert spec.datasets == ("otel",)
@@ -354,6 +360,8 @@ def test_auto_granularity_never_exceeds_the_bucket_limit(start: Any) -> None:
 
 BAD_SPECS: list[tuple[str, Any, str]] = [
     ("not-an-object", ["otel"], "query spec must be a JSON object"),
+    ("needle-flag-not-a-bool", {"needle": {"value": "x", "isRegex": "yes"}},
+     "needle.isRegex: must be true or false, not 'yes'"),
     ("misspelt-field", {"filter": ["a = 1"]}, "filter: not a field of a query (did you mean "
      "'filters'?)"),
     ("unknown-field", {"where": "a = 1"}, "where: not a field of a query; the fields are "

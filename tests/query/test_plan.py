@@ -135,6 +135,9 @@ CASES: dict[str, dict[str, Any]] = {
                      "needle": {"value": "time(out|d)", "isRegex": True}},
     "needle_regex_match_case": {"calculations": ["COUNT"], "needle": {
         "value": "^Time", "isRegex": True, "matchCase": True}},
+    "timestamp_iso": {"calculations": ["COUNT"],
+                      "filters": ["$timestamp >= 2023-11-14T22:00:00.5Z",
+                                  "$timestamp < 1699999000000000000"]},
     "overflow_numbers": {"calculations": ["P99(order.total)"],
                          "filters": ["order.total > 50", "order.total = 7", "region < 3x"]},
     "overflow_key": {"calculations": ["COUNT_DISTINCT(order.id)"], "groupBys": ["region"],
@@ -284,6 +287,8 @@ PLAN_ERRORS: list[tuple[str, dict[str, Any], str]] = [
      "calculations[0]: AVG needs a number key; 'http.route' is string"),
     ("number-calc-on-bool", {"calculations": ["SUM(cache.hit)"]},
      "calculations[0]: SUM needs a number key; 'cache.hit' is bool"),
+    ("timestamp-value-not-a-time", {"filters": ["$timestamp >= yesterday"]},
+     "filters[0]: $timestamp takes ISO 8601 or epoch nanoseconds; 'yesterday' is neither"),
     ("number-value-not-a-number", {"filters": ["http.status_code >= abc"]},
      "filters[0]: http.status_code is a number; 'abc' is not"),
     ("number-value-bool", {"filters": [{"key": "n", "operation": "=", "value": True}]},

@@ -57,7 +57,7 @@ def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
         parse_filter(f, f"filters[{i}]")
         for i, f in enumerate(_list(doc.get("filters", []), "filters"))
     )
-    combination = str(doc.get("filterCombination", "AND")).upper()
+    combination = str(doc.get("filterCombination") or "AND").upper()
     if combination not in ("AND", "OR"):
         raise QueryError(f"filterCombination: {combination!r} is not AND or OR")
     group_bys = tuple(_string_list(doc.get("groupBys", []), "groupBys"))
@@ -168,6 +168,15 @@ def _split_list(text: str, where: str) -> list[str | float | bool]:
     return [item.strip("'\"") for item in items]
 
 
+def _flag(needle: dict[str, Any], name: str) -> bool:
+    flag = needle.get(name)
+    if flag is None:
+        return False
+    if not isinstance(flag, bool):
+        raise QueryError(f"needle.{name}: must be true or false, not {flag!r}")
+    return flag
+
+
 def _needle(value: Any) -> Needle | None:
     if value is None or value == "":
         return None
@@ -175,7 +184,7 @@ def _needle(value: Any) -> Needle | None:
         return Needle(value)
     if not isinstance(value, dict) or not isinstance(value.get("value"), str):
         raise QueryError('needle: give {"value": "text", "isRegex": false, "matchCase": false}')
-    needle = Needle(value["value"], bool(value.get("isRegex")), bool(value.get("matchCase")))
+    needle = Needle(value["value"], _flag(value, "isRegex"), _flag(value, "matchCase"))
     if not needle.value:
         return None
     if needle.is_regex:

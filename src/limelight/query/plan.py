@@ -22,6 +22,7 @@ from limelight.query.spec import (
     QuerySpec,
 )
 from limelight.store.api import DatasetSchema
+from limelight.timeparse import parse_iso_ns
 
 TIMESTAMP = "$timestamp"
 _PARAM = re.compile(r"\$(p\d+)\b")
@@ -396,6 +397,15 @@ def _is_number(value: Any) -> bool:
         return False
 
 
+def _iso_ns(value: str, where: str) -> int:
+    """A `$timestamp` filter's value written as a time: epoch nanoseconds are hard to write."""
+    try:
+        return parse_iso_ns(value.strip())
+    except ValueError:
+        raise QueryError(f"{where}: {TIMESTAMP} takes ISO 8601 or epoch nanoseconds; "
+                         f"{value!r} is neither") from None
+
+
 def typed_value(value: Any, ftype: FieldType, key: str, where: str) -> Any:
     """A user value compared as the key's type, or a QueryError saying why it can't be."""
     if ftype in (FieldType.NUMBER, FieldType.INTEGER):
@@ -409,6 +419,8 @@ def typed_value(value: Any, ftype: FieldType, key: str, where: str) -> Any:
         try:
             number = float(value)
         except (TypeError, ValueError):
+            if key == TIMESTAMP and isinstance(value, str):
+                return _iso_ns(value, where)
             raise QueryError(f"{where}: {key} is a number; {value!r} is not") from None
         return int(number) if ftype is FieldType.INTEGER else number
     if ftype is FieldType.BOOL:
