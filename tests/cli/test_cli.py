@@ -103,6 +103,14 @@ def test_spec_files_that_are_not_a_spec_name_the_file(server: RunningServer,
         assert "Traceback" not in result.output
 
 
+def test_limits_out_of_range_are_usage_errors(tmp_path: Path) -> None:
+    for command in ("tail", "query"):
+        result = CliRunner().invoke(main, [command, "--limit", "0", "--url", "http://127.0.0.1:9",
+                                           "--data-dir", str(tmp_path)])
+        assert result.exit_code == 2
+        assert "0 is not in the range 1<=x<=10000" in result.output
+
+
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["query", "--url", "http://127.0.0.1:9",
                                        "--api-key", "k", "--data-dir", str(tmp_path)])

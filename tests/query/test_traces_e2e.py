@@ -259,6 +259,12 @@ def test_malformed_trace_id_is_400(client: httpx.Client, sent: Sent, bad: str) -
     assert response.json()["message"] == f"trace id {bad!r} is not 32 hex characters"
 
 
+def test_a_huge_trace_id_is_not_echoed_whole(client: httpx.Client, sent: Sent) -> None:
+    response = client.get(f"/api/traces/{'a' * 5000}")
+    assert response.status_code == 400
+    assert response.json()["message"] == f"trace id {'a' * 64 + '…'!r} is not 32 hex characters"
+
+
 def test_an_ingest_key_cannot_read_traces(trace_server: RunningServer, sent: Sent) -> None:
     with trace_server.client(trace_server.create_key("ingest")) as ingest_only:
         assert ingest_only.get(f"/api/traces/{sent.trace_id}").status_code == 403

@@ -26,7 +26,8 @@ from limelight.query.tail import in_arrival_order, tail_spec
 @click.option("-g", "--group-by", "group_bys", multiple=True, help="Group by a key (repeatable).")
 @click.option("--order-by", default=None, help="Calculation or group to order by.")
 @click.option("--asc", is_flag=True, help="Ascending order (default descending).")
-@click.option("--limit", type=int, default=None, help="Groups or events to return.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=None,
+              help="Groups or events to return.")
 @click.option("--offset", type=int, default=None, help="Skip this many groups or events.")
 @click.option("-n", "--needle", default=None, help="Search text in every string field.")
 @click.option("--regex", is_flag=True, help="The needle is a regular expression.")
@@ -84,7 +85,8 @@ def query(
 @click.option("-d", "--dataset", "datasets", multiple=True, help="Dataset (default: all).")
 @click.option("--filter", "filters", multiple=True, help="Filter 'key OPERATOR value'.")
 @click.option("-n", "--needle", default=None, help="Only events containing this text.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Events shown at start.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="Events shown at start.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--interval", type=float, default=1.0, show_default=True,
               help="Seconds between polls.")

@@ -18,7 +18,8 @@ _TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
 def fetch_trace(reader: Reader, trace_id: str) -> dict[str, Any] | None:
     trace_id = trace_id.strip().lower()
     if not _TRACE_ID.match(trace_id):
-        raise BadRequest(f"trace id {trace_id!r} is not 32 hex characters")
+        shown = trace_id if len(trace_id) <= 64 else f"{trace_id[:64]}…"
+        raise BadRequest(f"trace id {shown!r} is not 32 hex characters")
     events: list[dict[str, Any]] = []
     for name in sorted(reader.schemas()):
         names, rows = reader.execute(
