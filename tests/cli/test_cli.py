@@ -137,3 +137,32 @@ def test_tail_follow_prints_events_sent_while_it_runs(server: RunningServer) -> 
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_tail_follow_waits_for_a_dataset_and_key_that_do_not_exist_yet(
+    server: RunningServer,
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "limelight", "tail", "-f", "--json", "--interval", "0.2",
+         "-d", "later", "--filter", "order.id EXISTS", "--url", server.url,
+         "--api-key", server.admin_key],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(1.0)
+        assert process.poll() is None  # still waiting, not failed
+        with server.client() as client:
+            client.post("/v1/events/later", json=[{"message": "no order"},
+                                                  {"message": "first", "order": {"id": 7}}])
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["$message"] == "first"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_a_url_without_a_scheme_is_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "--url", "not-a-url", "--api-key", "k",
+                                       "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--url 'not-a-url' is not a server address: give http://HOST:PORT" in result.output

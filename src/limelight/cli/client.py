@@ -29,17 +29,29 @@ class Connection:
         try:
             with self.client() as client:
                 response = client.request(method, path, **kwargs)
+        except httpx.UnsupportedProtocol as exc:
+            raise click.ClickException(
+                f"--url {self.url!r} is not a server address: give http://HOST:PORT") from exc
         except httpx.HTTPError as exc:
             raise click.ClickException(
-                f"cannot reach Limelight at {self.url}: {exc}. Is `limelight serve` running?"
+                f"cannot reach Limelight at {self.url} ({exc}); is `limelight serve` running?"
             ) from exc
         if response.status_code >= 400:
             try:
                 message = response.json().get("message", response.text)
             except ValueError:
                 message = response.text
-            raise click.ClickException(f"{response.status_code}: {message}")
+            raise ApiError(response.status_code, message)
         return response.json() if response.content else None
+
+
+class ApiError(click.ClickException):
+    """The server refused a call; `status` and the server's `detail` stay at hand."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
 
 
 def resolve_key(explicit: str | None, data_dir: Path) -> str | None:

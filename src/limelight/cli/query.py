@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,12 @@ from typing import Any
 import click
 from rich.console import Console
 
-from limelight.cli.client import Connection, connect, connection_options
+from limelight.cli.client import ApiError, Connection, connect, connection_options
 from limelight.cli.render import event_line, render_result
 from limelight.query.tail import in_arrival_order, tail_spec
+
+# What the query API answers for a dataset or key that has no events yet.
+_NOT_YET = re.compile(r"unknown (dataset|key) ")
 
 
 @click.command()
@@ -114,20 +118,25 @@ def tail(
             else:
                 console.print(event_line(event))
 
-    first = _poll(connection, names, filters, needle, last_ids, limit)
+    first = _poll(connection, names, filters, needle, last_ids, limit, follow)
     show(first[-limit:])
     while follow:
         time.sleep(interval)
-        show(_poll(connection, names, filters, needle, last_ids, 1000))
+        show(_poll(connection, names, filters, needle, last_ids, 1000, follow))
 
 
 def _poll(
     connection: Connection, names: list[str], filters: tuple[str, ...], needle: str | None,
-    last_ids: dict[str, int], limit: int,
+    last_ids: dict[str, int], limit: int, waiting: bool,
 ) -> list[dict[str, Any]]:
-    """New events (by arrival order) of every dataset, oldest first."""
+    """New events (by arrival order) of every dataset, oldest first. While `waiting` (tail
+    -f), a dataset or key that does not exist yet has no events yet, not an error."""
     found: list[dict[str, Any]] = []
     for name in names:
         spec = tail_spec(name, filters, needle, last_ids[name], limit)
-        found += connection.request("POST", "/api/query", json=spec)["events"]
+        try:
+            found += connection.request("POST", "/api/query", json=spec)["events"]
+        except ApiError as exc:
+            if not (waiting and exc.status == 400 and _NOT_YET.search(exc.detail)):
+                raise
     return in_arrival_order(found)
