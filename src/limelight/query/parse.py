@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from limelight.exceptions import QueryError
+from limelight.query.regex import regex_problem
 from limelight.query.spec import (
     CALCULATIONS,
     LIST_OPERATORS,
@@ -147,11 +148,8 @@ def parse_filter(item: Any, where: str) -> Filter:
         raise QueryError(
             f"{where}: {op} takes one value, not a {'list' if isinstance(value, list) else 'map'}"
         )
-    if op == "MATCH_REGEX":
-        try:
-            re.compile(str(value))
-        except re.error as exc:
-            raise QueryError(f"{where}: invalid regular expression {value!r}: {exc}") from exc
+    if op == "MATCH_REGEX" and (problem := regex_problem(str(value))):
+        raise QueryError(f"{where}: invalid regular expression {value!r}: {problem}")
     typed: FilterValue = value
     return Filter(key, op, typed)
 
@@ -187,11 +185,8 @@ def _needle(value: Any) -> Needle | None:
     needle = Needle(value["value"], _flag(value, "isRegex"), _flag(value, "matchCase"))
     if not needle.value:
         return None
-    if needle.is_regex:
-        try:
-            re.compile(needle.value)
-        except re.error as exc:
-            raise QueryError(f"needle: invalid regular expression: {exc}") from exc
+    if needle.is_regex and (problem := regex_problem(needle.value)):
+        raise QueryError(f"needle: invalid regular expression: {problem}")
     return needle
 
 
