@@ -13,6 +13,7 @@ from limelight.cli.errors import errors
 from limelight.cli.explain import explain
 from limelight.cli.keys import keys
 from limelight.cli.query import query, tail
+from limelight.cli.segments import segments
 from limelight.cli.serve import serve
 
 
@@ -34,5 +35,6 @@ main.add_command(demo)
 main.add_command(alerts)
 main.add_command(checks)
 main.add_command(errors)
+main.add_command(segments)
 for command in code.commands:
     main.add_command(command)

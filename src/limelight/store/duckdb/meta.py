@@ -11,6 +11,9 @@ import duckdb
 import msgspec
 
 META_TABLE = "_ll_meta"
+# Per dataset, the next id as of the last retention pass (or segment set aside), so that
+# ids keep increasing after every row of a dataset is gone.
+ID_FLOORS = "id_floors"
 
 
 class MetaDocuments:

@@ -41,6 +41,11 @@ class Segment:
     last_id: int
 
 
+def directory_of(database: Path) -> Path:
+    """Where a database file's segments live: `limelight.duckdb` -> `limelight.segments/`."""
+    return database.with_name(database.stem + ".segments")
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -77,7 +82,8 @@ def reconcile(directory: Path, kept: dict[str, list[Segment]]) -> None:
     missing = sorted(listed - present)
     if missing:
         raise RuntimeError(f"segment files listed in {MANIFEST} are missing from {directory}: "
-                           f"{', '.join(missing)}; restore them from a backup")
+                           f"{', '.join(missing)}; restore them from a backup, or "
+                           "`limelight segments set-aside FILE` each")
     for name in sorted(present - listed):
         if name.endswith((SUFFIX, f"{SUFFIX}.partial")):
             log.info("deleting %s: a segment file no dataset lists", directory / name)

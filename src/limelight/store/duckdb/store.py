@@ -34,7 +34,7 @@ from limelight.store.duckdb.columns import (
     to_arrow,
     with_ids,
 )
-from limelight.store.duckdb.meta import META_TABLE, MetaDocuments
+from limelight.store.duckdb.meta import ID_FLOORS, META_TABLE, MetaDocuments
 from limelight.store.duckdb.segments import quote
 
 DEFAULT_RETENTION_DAYS = 30
@@ -43,9 +43,6 @@ DEFAULT_RETENTION_DAYS = 30
 # last, partly filled row group, which costs time and leaves freed blocks in the file
 # (bench/ingest.py: ~90 -> ~55 bytes per span). A crash replays at most this much WAL.
 CHECKPOINT_WAL_BYTES = "128MB"
-# Meta collection: per dataset, the next id as of the last retention pass, so that ids
-# keep increasing after every row of a dataset expired.
-ID_FLOORS = "id_floors"
 # How long a segment file replaced by a retention rewrite stays on disk, for queries that
 # bound the view naming it before the change.
 RETIRED_FILE_GRACE_S = 60.0
@@ -90,7 +87,7 @@ class DuckDBStore(MetaDocuments):
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
         self.segment_rows = max(segment_rows, 0) if path else 0  # 0: never seal
-        self.segment_dir = path.with_name(path.stem + ".segments") if path else None
+        self.segment_dir = segments.directory_of(path) if path else None
         self._db = duckdb.connect(str(path) if path else ":memory:")
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
         self._db.execute("SET parquet_metadata_cache = true")
@@ -121,7 +118,8 @@ class DuckDBStore(MetaDocuments):
                     raise
                 raise RuntimeError(
                     f"dataset {name!r}: a segment file in {self.segment_dir} cannot be read "
-                    f"({exc}); restore it from a backup") from exc
+                    f"({exc}); restore it from a backup, or see `limelight segments check`"
+                ) from exc
         self._next_id: dict[str, int] = {}
         self._hot_rows: dict[str, int] = {}
         for name in self._schemas:
