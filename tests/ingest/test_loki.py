@@ -62,9 +62,17 @@ def test_protobuf_with_snappy() -> None:
     ('{job="api", level="info"}', {"job": "api", "level": "info"}),
     ("{}", {}),
     ('{msg="say \\"hi\\""}', {"msg": 'say "hi"'}),
+    ('{city="Zürich ☃", path="C:\\\\tmp", two="a\\nb"}',
+     {"city": "Zürich ☃", "path": "C:\\tmp", "two": "a\nb"}),
 ])
 def test_label_strings(text: str, labels: dict[str, str]) -> None:
     assert parse_labels(text) == labels
+
+
+@pytest.mark.parametrize("text", ['{job="pb", garbage}', '{job="pb", x=unquoted}', '{job=}'])
+def test_label_strings_with_something_else_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="are not"):
+        parse_labels(text)
 
 
 @pytest.mark.parametrize(("body", "message"), [

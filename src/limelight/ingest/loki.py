@@ -30,6 +30,7 @@ _TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
 _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit": "fatal",
                   "dbug": "debug", "information": "info", "notice": "info", "eror": "error"}
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 _STRING, _MESSAGE = Kind.TYPE_STRING, Kind.TYPE_MESSAGE
@@ -51,11 +52,17 @@ def parse_labels(text: str) -> dict[str, str]:
     inner = text.strip()
     if not (inner.startswith("{") and inner.endswith("}")):
         raise ValueError(f"labels {text[:80]!r} are not {{name=\"value\", ...}}")
-    found = {m.group(1): m.group(2).encode().decode("unicode_escape")
-             for m in _LABEL.finditer(inner)}
-    if inner[1:-1].strip() and not found:
+    found = {m.group(1): _ESCAPE.sub(_unescape, m.group(2)) for m in _LABEL.finditer(inner)}
+    if _LABEL.sub("", inner[1:-1]).replace(",", "").strip():  # something besides labels
         raise ValueError(f"labels {text[:80]!r} are not {{name=\"value\", ...}}")
     return found
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """The escapes of a label value (Prometheus text and LogQL): backslash, quote, newline;
+    any other character stands for itself (text outside ASCII stays as sent)."""
+    char = match.group(1)
+    return "\n" if char == "n" else char
 
 
 def decode_json(body: bytes) -> Batch:
