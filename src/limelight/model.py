@@ -55,6 +55,12 @@ def value_type(value: AttrValue) -> FieldType:
     return FieldType.STRING
 
 
+# Event times a store keeps and a query can reach: epoch nanoseconds in 64 bits, below the
+# largest (a query's `to` is exclusive), i.e. 1677-09-21 to 2262-04-11.
+TIMESTAMP_MIN_NS = -(2**63)
+TIMESTAMP_MAX_NS = 2**63 - 2
+
+
 def check_dataset_name(name: str) -> str:
     if not DATASET_NAME.match(name):
         raise ValueError(
@@ -127,6 +133,11 @@ class Batch:
     def any_error(self) -> bool:
         """Whether a row has `$error` set (a prepared batch answers from its table)."""
         return True in self.system["$error"]
+
+    def timestamp_range(self) -> tuple[int, int] | None:
+        """The smallest and largest `$timestamp`; None without rows."""
+        stamps = self.system["$timestamp"]
+        return (min(stamps), max(stamps)) if stamps else None
 
     def error_candidates(self, kinds: Collection[str]) -> Batch:
         """The rows that may be errors of these kinds, as a plain batch to check row by row:

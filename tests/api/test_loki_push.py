@@ -52,3 +52,14 @@ def test_loki_pushes_land_in_logs(server: RunningServer) -> None:
     failed = by_message["payment failed"]
     assert (failed["$service"], failed["$level"], failed["$trace_id"]) == (
         "checkout", "error", TRACE)
+
+
+def test_a_time_no_store_keeps_is_400_naming_it(server: RunningServer) -> None:
+    body = msgspec.json.encode({"streams": [{"stream": {"job": "api"}, "values": [
+        ["1700000000000000001", "kept? no"], ["99999999999999999999", "far"]]}]})
+    with server.client(server.create_key("ingest")) as client:
+        response = client.post(PUSH, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "99999999999999999999 ns since 1970" in response.json()["message"]
+    with server.client() as client:
+        assert client.get("/api/datasets").json()["datasets"] == []

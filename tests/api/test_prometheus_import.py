@@ -79,3 +79,14 @@ def test_remote_write_from_prometheus(server: RunningServer) -> None:
                            "filters": ["$name = http_requests_total", "job = shop"],
                            "from": "2023-11-14T00:00:00Z", "to": "2023-11-16T00:00:00Z"})
     assert result["aggregates"][0]["values"]["MAX(metric.value)"] == 1030  # type: ignore[index]
+
+
+def test_times_no_store_keeps_are_400_naming_them(server: RunningServer) -> None:
+    with server.client(server.create_key("ingest")) as client:
+        infinite = client.post(IMPORT, content=b'ex_inf{job="x"} 1 +Inf\n')
+        far = client.post(IMPORT, content=b"ex_far 1 99999999999999999999\n")
+        fine = client.post(IMPORT, content=b"ex_fine 1\n")
+    assert infinite.status_code == 400
+    assert "sample ex_inf: timestamp inf is not a time" in infinite.json()["message"]
+    assert far.status_code == 400 and "1677-09-21 to 2262-04-11" in far.json()["message"]
+    assert fine.status_code == 204

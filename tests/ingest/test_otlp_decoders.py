@@ -269,6 +269,13 @@ def test_a_span_without_a_start_time_is_rejected() -> None:
     assert (decoded.rejected, decoded.error) == (1, "span 'op': start_time_unix_nano is missing")
 
 
+def test_a_span_past_2262_is_rejected() -> None:
+    decoded = decode(decode_traces, span_request(start_time_unix_nano=2**63,
+                                                 end_time_unix_nano=2**63 + 5))
+    assert decoded.batch.size == 0
+    assert (decoded.rejected, decoded.error) == (1, "span 'op': start_time_unix_nano is past 2262")
+
+
 @pytest.mark.parametrize(("ids", "reason"), [b[1:] for b in BAD_IDS], ids=[b[0] for b in BAD_IDS])
 def test_bad_ids_are_rejected_and_the_rest_kept(ids: dict[str, bytes], reason: str) -> None:
     request = span_request()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from limelight.exceptions import RowsRejected, Unavailable
+from limelight.exceptions import BadRequest, RowsRejected, Unavailable
 from limelight.ingest.pipeline import IngestQueue
 from limelight.model import Batch
 from limelight.store.duckdb import DuckDBStore
@@ -44,7 +44,8 @@ def test_requests_share_a_commit(store: DuckDBStore) -> None:
 
 def test_bad_rows_fail_only_their_request(store: DuckDBStore) -> None:
     queue = IngestQueue(store, max_rows=10_000)
-    bad = events("a", 1, timestamp_ns=2**64)  # no timestamp column holds it
+    bad = events("a", 1)
+    bad.system["$duration_ms"][0] = "slow"  # no duration column holds it
     answers = asyncio.run(submit_together(
         queue, [[events("a", 3)], [events("b", 1), bad], [events("b", 4)]]))
     queue.stop()
@@ -62,3 +63,25 @@ def test_a_store_failure_is_unavailable(store: DuckDBStore) -> None:
     queue.stop()
     assert all(isinstance(answer, Unavailable) for answer in answers)
     assert queue.committed_rows == 0
+
+
+@pytest.mark.parametrize("stamp", [2**63 - 1, 2**63, 10**20, -(2**63) - 1])
+def test_a_time_no_store_keeps_refuses_the_request(store: DuckDBStore, stamp: int) -> None:
+    queue = IngestQueue(store, max_rows=10_000)
+    queue.start()
+    good, bad = events("a", 2), events("a", 1, timestamp_ns=stamp)
+
+    async def send() -> None:
+        await queue.submit([good, bad])
+
+    with pytest.raises(BadRequest, match=rf"dataset a: an event time of {stamp} ns .* 2262"):
+        asyncio.run(send())
+    queue.stop()
+    assert "a" not in store.schemas()  # nothing of the request was stored
+
+
+def test_the_latest_time_a_query_reaches_is_kept(store: DuckDBStore) -> None:
+    queue = IngestQueue(store, max_rows=10_000)
+    answers = asyncio.run(submit_together(queue, [[events("a", 1, timestamp_ns=2**63 - 2)]]))
+    queue.stop()
+    assert answers == [None]

@@ -28,9 +28,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from limelight.exceptions import Overloaded, RowsRejected, Unavailable
+from limelight.exceptions import BadRequest, Overloaded, RowsRejected, Unavailable
 from limelight.ingest.policy import Policies
-from limelight.model import Batch
+from limelight.model import TIMESTAMP_MAX_NS, TIMESTAMP_MIN_NS, Batch
 from limelight.store.api import Writer
 
 log = logging.getLogger("limelight.ingest")
@@ -161,7 +161,10 @@ class IngestQueue:
         return self._pending_rows + self._in_flight_rows
 
     async def submit(self, batches: Sequence[Batch]) -> None:
-        """Returns once every row is durable; raises Overloaded when the queue is full."""
+        """Returns once every row is durable; raises Overloaded when the queue is full, and
+        BadRequest for a row whose time no store keeps (nothing of the request is then)."""
+        for batch in batches:
+            _check_times(batch)
         batches = self.policies.apply(batches)
         rows = sum(batch.size for batch in batches)
         if rows == 0:
@@ -236,6 +239,17 @@ class IngestQueue:
                 derivation.committed(batches)
             except Exception:
                 log.exception("reporting a commit failed")
+
+
+def _check_times(batch: Batch) -> None:
+    found = batch.timestamp_range()
+    if found is None:
+        return
+    for stamp in found:
+        if not TIMESTAMP_MIN_NS <= stamp <= TIMESTAMP_MAX_NS:
+            raise BadRequest(
+                f"dataset {batch.dataset}: an event time of {stamp} ns since 1970 is outside "
+                "the times that can be stored (1677-09-21 to 2262-04-11); nothing was stored")
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -96,7 +96,10 @@ def _time_ns(sample: Sample, now_ns: int) -> int:
     """The parser gives seconds as a float; the text had whole milliseconds."""
     if sample.timestamp is None:
         return now_ns
-    return round(float(sample.timestamp) * 1000) * 1_000_000
+    seconds = float(sample.timestamp)
+    if not math.isfinite(seconds):
+        raise ValueError(f"sample {sample.name}: timestamp {sample.timestamp} is not a time")
+    return round(seconds * 1000) * 1_000_000
 
 
 def _series(histograms: dict[tuple[str, str, int], _Histogram], name: str,

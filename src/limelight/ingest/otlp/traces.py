@@ -28,7 +28,7 @@ from limelight.ingest.otlp.common import (
     raw_variant,
     resource_context,
 )
-from limelight.model import AttrValue, Batch
+from limelight.model import TIMESTAMP_MAX_NS, AttrValue, Batch
 
 SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
 STATUS_ERROR = 2
@@ -82,8 +82,9 @@ def _add_spans(decoded: Decoded, spans: Any, base: dict[str, AttrValue], service
         if len(span_id) != 8 or span_id == _NO_SPAN:
             decoded.reject(f"span {span.name!r}: span_id must be 8 non-zero bytes")
             continue
-        if not span.start_time_unix_nano:
-            decoded.reject(f"span {span.name!r}: start_time_unix_nano is missing")
+        if not 0 < span.start_time_unix_nano <= TIMESTAMP_MAX_NS:
+            decoded.reject(f"span {span.name!r}: start_time_unix_nano is "
+                           f"{'missing' if not span.start_time_unix_nano else 'past 2262'}")
             continue
         if trace_id != last_trace:  # spans of one trace usually come together
             last_trace, tid = trace_id, trace_id.hex()

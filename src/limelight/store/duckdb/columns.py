@@ -86,6 +86,12 @@ class PreparedBatch(Batch):
     def any_error(self) -> bool:
         return self.table is not None and bool(pc.any(self.table.column("$error")).as_py())
 
+    def timestamp_range(self) -> tuple[int, int] | None:
+        if self.table is None or not self.table.num_rows:
+            return None
+        found = pc.min_max(self.table.column("$timestamp")).as_py()
+        return found["min"], found["max"]
+
     def error_candidates(self, kinds: Collection[str]) -> Batch:
         if self.table is None:
             return Batch(self.dataset)
@@ -159,7 +165,11 @@ def prepare(columns: dict[str, FieldType], batch: Batch) -> Batch:
         return batch
     if not all(key in columns for key in batch.attr_values):
         return batch
-    return PreparedBatch(batch.dataset, batch.size, table=_rows_table(batch, columns))
+    try:
+        table = _rows_table(batch, columns)
+    except (pa.ArrowInvalid, OverflowError):  # a time past 64 bits: the queue refuses it
+        return batch
+    return PreparedBatch(batch.dataset, batch.size, table=table)
 
 
 def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
