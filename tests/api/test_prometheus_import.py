@@ -71,7 +71,14 @@ def test_remote_write_from_prometheus(server: RunningServer) -> None:
         too_big = client.post("/api/v1/write", content=bomb, headers=headers)
         wrong = client.post("/api/v1/write", content=b"x",
                             headers={"content-type": "application/json"})
+        version_1 = client.post("/api/v1/write", content=write_body(), headers={
+            **headers, "content-type": "application/x-protobuf;proto=prometheus.WriteRequest"})
+        version_2 = client.post("/api/v1/write", content=write_body(), headers={
+            **headers, "x-prometheus-remote-write-version": "2.0.0",
+            "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request"})
     assert written.status_code == 204, written.text
+    assert version_1.status_code == 204
+    assert version_2.status_code == 415 and "remote write 1.0" in version_2.json()["message"]
     assert garbage.status_code == 400 and "snappy" in garbage.json()["message"]
     assert too_big.status_code == 413
     assert wrong.status_code == 415

@@ -46,6 +46,12 @@ async def remote_write(request: Request) -> Response:
     if media_type(request) not in ("application/x-protobuf", ""):
         raise UnsupportedMediaType(f"content-type {media_type(request)!r} is not supported; "
                                    "remote write sends application/x-protobuf (snappy)")
+    # Remote write 2.0 names its message in the content type; only 1.0's is understood, and
+    # a 2.0 body read as 1.0 would decode to nothing and be acknowledged as written.
+    proto = _content_type_parameter(request, "proto")
+    if proto not in (None, "prometheus.WriteRequest"):
+        raise UnsupportedMediaType(f"remote write message {proto!r} is not supported; send "
+                                   "remote write 1.0 (proto=prometheus.WriteRequest)")
     # Snappy is the body's own framing here, not a Content-Encoding read_body undoes.
     encoding = request.headers.get("content-encoding", "snappy").lower()
     if encoding != "snappy":
@@ -58,6 +64,14 @@ async def remote_write(request: Request) -> Response:
         raise BadRequest(str(exc)) from exc
     await runtime.queue.submit([decoded.batch])
     return Response(status_code=204)
+
+
+def _content_type_parameter(request: Request, name: str) -> str | None:
+    for part in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == name:
+            return value.strip().strip('"')
+    return None
 
 
 routes = [
