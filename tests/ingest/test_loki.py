@@ -94,3 +94,19 @@ def test_bad_protobuf() -> None:
     body = bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
     with pytest.raises(ValueError, match="labels 'job=api' are not"):
         decode_protobuf(body, 10**6)
+
+
+def test_a_line_that_is_a_json_object_is_read_like_an_event() -> None:
+    line = msgspec.json.encode({"msg": "card declined", "level": "ERROR", "traceId": TRACE.upper(),
+                                "user": {"id": 42}, "tags": ["a"]}).decode()
+    body = msgspec.json.encode({"streams": [{"stream": {"job": "pay", "level": "warn"},
+                                             "values": [["5", line], ["6", "{not json"],
+                                                        ["7", '["a list"]']]}]})
+    structured, broken, listed = rows(decode_json(body))
+    assert (structured["$message"], structured["$level"], structured["$error"]) == (
+        "card declined", "error", True)
+    assert structured["$trace_id"] == TRACE and structured["user.id"] == 42
+    assert structured["tags"] == '["a"]' and structured["job"] == "pay"
+    assert "msg" not in structured and "level" in structured  # the label stays an attribute
+    assert (broken["$message"], broken["$level"]) == ("{not json", "warn")
+    assert listed["$message"] == '["a list"]'

@@ -18,11 +18,11 @@ _decode_json = msgspec.json.Decoder().decode
 # Free-form keys that become system fields, the first found winning. The `$` names come
 # first: an event as the query API returns it can be sent again as it is.
 _TIMESTAMP = ("$timestamp", "timestamp", "time", "@timestamp")
-_MESSAGE = ("$message", "message", "msg")
-_TRACE = ("$trace_id", "traceId", "trace_id")
-_SPAN = ("$span_id", "spanId", "span_id")
+MESSAGE_KEYS = ("$message", "message", "msg")
+TRACE_KEYS = ("$trace_id", "traceId", "trace_id")
+SPAN_KEYS = ("$span_id", "spanId", "span_id")
 _PARENT = ("$parent_span_id", "parentSpanId", "parent_span_id")
-_LEVEL = ("$level", "level")
+LEVEL_KEYS = ("$level", "level")
 _DURATION = ("$duration_ms", "duration")
 _SERVICE = ("$service", "service")
 _NAMESPACE = ("$namespace", "namespace")
@@ -77,11 +77,11 @@ def add_event(
 ) -> None:
     attrs: dict[str, AttrValue] = {}
     flatten_json(event, attrs)
-    timestamp = _pop_first(attrs, _TIMESTAMP)
+    timestamp = pop_first(attrs, _TIMESTAMP)
     timestamp_ns = now_ns if timestamp is None else parse_time_ns(timestamp, now_ns)
-    message = _pop_first(attrs, _MESSAGE)
-    level = _pop_first(attrs, _LEVEL)
-    duration = _pop_first(attrs, _DURATION)
+    message = pop_first(attrs, MESSAGE_KEYS)
+    level = pop_first(attrs, LEVEL_KEYS)
+    duration = pop_first(attrs, _DURATION)
     if duration is not None and (
         isinstance(duration, bool) or not isinstance(duration, int | float)
         or not abs(duration) < _LARGEST_DURATION_MS
@@ -93,8 +93,8 @@ def add_event(
         attrs.pop("error", None)
     if failed and message is None and isinstance(error_value, str):
         message = error_value
-    event_service = _pop_first(attrs, _SERVICE)
-    event_namespace = _pop_first(attrs, _NAMESPACE)
+    event_service = pop_first(attrs, _SERVICE)
+    event_namespace = pop_first(attrs, _NAMESPACE)
     service_name = str(event_service) if event_service else service
     level_text = str(level).lower() if level is not None else None
     batch.add(
@@ -102,9 +102,9 @@ def add_event(
         service_name,
         str(event_namespace) if event_namespace else (namespace or service_name),
         "event",
-        trace_id=_text(_pop_first(attrs, _TRACE)),
-        span_id=_text(_pop_first(attrs, _SPAN)),
-        parent_span_id=_text(_pop_first(attrs, _PARENT)),
+        trace_id=_text(pop_first(attrs, TRACE_KEYS)),
+        span_id=_text(pop_first(attrs, SPAN_KEYS)),
+        parent_span_id=_text(pop_first(attrs, _PARENT)),
         duration_ms=float(duration) if duration is not None else None,
         level=(level_of(0, level_text) or level_text) if level_text else None,
         status="error" if failed else None,
@@ -125,7 +125,7 @@ def flatten_json(node: dict[str, Any], out: dict[str, AttrValue], prefix: str = 
             out[name] = value
 
 
-def _pop_first(attrs: dict[str, AttrValue], names: tuple[str, ...]) -> AttrValue | None:
+def pop_first(attrs: dict[str, AttrValue], names: tuple[str, ...]) -> AttrValue | None:
     found = None
     for name in names:
         value = attrs.pop(name, None)

@@ -17,6 +17,14 @@ import msgspec
 from google.protobuf import timestamp_pb2
 
 from limelight.ingest import snappy
+from limelight.ingest.events import (
+    LEVEL_KEYS,
+    MESSAGE_KEYS,
+    SPAN_KEYS,
+    TRACE_KEYS,
+    flatten_json,
+    pop_first,
+)
 from limelight.ingest.protos import Kind, message_class
 from limelight.model import LEVELS, AttrValue, Batch
 
@@ -31,6 +39,7 @@ _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit"
                   "dbug": "debug", "information": "info", "notice": "info", "eror": "error"}
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_decode_line = msgspec.json.Decoder().decode
 
 
 _STRING, _MESSAGE = Kind.TYPE_STRING, Kind.TYPE_MESSAGE
@@ -110,12 +119,38 @@ def _texts(labels: dict[Any, Any]) -> dict[str, str]:
 
 
 def _add(batch: Batch, time_ns: int, line: str, labels: dict[str, str]) -> None:
+    # A line that is a JSON object is read like an Events API event: its fields become
+    # attributes, and its message, level and ids the log's (over the stream's labels).
+    fields = _json_object(line)
+    message = pop_first(fields, MESSAGE_KEYS)
+    own_level = pop_first(fields, LEVEL_KEYS)
+    own_trace = pop_first(fields, TRACE_KEYS)
+    span_id = pop_first(fields, SPAN_KEYS)
     service = next((labels[k] for k in SERVICE_LABELS if labels.get(k)), DEFAULT_SERVICE)
-    level = next((labels[k].lower() for k in LEVEL_LABELS if labels.get(k)), None)
-    level = _LEVEL_ALIASES.get(level, level) if level else None
-    attrs: dict[str, AttrValue] = dict(labels)
-    trace_id = next((labels[k].lower() for k in TRACE_LABELS if k in labels), None)
+    level = str(own_level) if own_level is not None else next(
+        (labels[k] for k in LEVEL_LABELS if labels.get(k)), None)
+    level = _LEVEL_ALIASES.get(level.lower(), level.lower()) if level else None
+    attrs: dict[str, AttrValue] = {**labels, **fields}
+    trace_id = str(own_trace) if own_trace is not None else next(
+        (labels[k] for k in TRACE_LABELS if k in labels), None)
+    trace_id = trace_id.lower() if trace_id else None
     batch.add(time_ns, service, labels.get("namespace") or service, "log",
               trace_id=trace_id if trace_id and _TRACE_ID.match(trace_id) else None,
+              span_id=None if span_id is None else str(span_id),
               level=level if level in LEVELS else None,
-              error=level in ("error", "fatal"), message=line, attrs=attrs)
+              error=level in ("error", "fatal"),
+              message=line if message is None else str(message), attrs=attrs)
+
+
+def _json_object(line: str) -> dict[str, AttrValue]:
+    """The line's fields, flattened, when it is a JSON object; else none."""
+    if not line.startswith("{"):
+        return {}
+    try:
+        document = _decode_line(line)
+    except msgspec.DecodeError:
+        return {}
+    fields: dict[str, AttrValue] = {}
+    if isinstance(document, dict):
+        flatten_json(document, fields)
+    return fields
