@@ -8,6 +8,7 @@ import json
 import cramjam
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
 from prometheus_client.exposition import generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as om_latest
 
 from tests.conftest import RunningServer
 from tests.ingest.test_remote_write import write_body
@@ -97,3 +98,27 @@ def test_times_no_store_keeps_are_400_naming_them(server: RunningServer) -> None
     assert "sample ex_inf: timestamp inf is not a time" in infinite.json()["message"]
     assert far.status_code == 400 and "1677-09-21 to 2262-04-11" in far.json()["message"]
     assert fine.status_code == 204
+
+
+def test_openmetrics_summaries_and_broken_histograms(server: RunningServer) -> None:
+    registry = CollectorRegistry()
+    Counter("om_requests", "Requests", registry=registry).inc(3)
+    Summary("om_payload_bytes", "Payload", registry=registry).observe(512)
+    openmetrics = {"content-type": "application/openmetrics-text; version=1.0.0"}
+    not_cumulative = (b'# TYPE h histogram\nh_bucket{le="1"} 5\nh_bucket{le="2"} 3\n'
+                      b'h_bucket{le="+Inf"} 5\nh_count 5\nh_sum 7\n')
+    with server.client(server.create_key("ingest")) as client:
+        sent = client.post(IMPORT, content=om_latest(registry), headers=openmetrics)
+        classic = client.post(IMPORT, content=generate_latest(registry))
+        broken = client.post(IMPORT, content=not_cumulative)
+    assert sent.status_code == classic.status_code == 204, sent.text
+    assert broken.status_code == 400
+    assert "histogram h: bucket le=2 counts 3, fewer than le=1's 5" in broken.json()["message"]
+    result = server.query({"datasets": ["metrics"], "from": "10m", "limit": 100})
+    events = result["events"]  # type: ignore[union-attr]
+    counters = [e for e in events if e["$name"] == "om_requests_total"]
+    assert len(counters) == 2 and all(e["metric.type"] == "sum" for e in counters)
+    summaries = [e for e in events if e["$name"] == "om_payload_bytes"]
+    assert len(summaries) == 2
+    assert all((e["metric.type"], e["metric.count"], e["metric.sum"]) == ("summary", 1, 512)
+               and "metric.bounds" not in e for e in summaries)

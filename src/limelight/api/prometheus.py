@@ -31,7 +31,8 @@ async def import_prometheus(request: Request) -> Response:
         stamp = request.query_params.get("timestamp")
         now_ns = int(stamp) * 1_000_000 if stamp else time.time_ns()
         text = body.decode()
-        batch = await runtime.queue.offload(decode_exposition, text, extra, now_ns)
+        openmetrics = media_type(request) == "application/openmetrics-text"
+        batch = await runtime.queue.offload(decode_exposition, text, extra, now_ns, openmetrics)
     except UnicodeDecodeError as exc:
         raise BadRequest(f"body is not UTF-8 text: {exc}") from exc
     except ValueError as exc:

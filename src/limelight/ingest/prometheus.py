@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
@@ -42,16 +45,22 @@ class _Histogram:
     ranges: dict[tuple[float, float], float] = field(default_factory=dict)  # vmrange
     count: float | None = None
     total: float | None = None
+    summary: bool = False  # a summary, with or without quantiles
 
 
-def decode_exposition(text: str, extra_labels: Mapping[str, str], now_ns: int) -> Batch:
-    """Every sample of `text` as a metric row; raises ValueError naming a bad line."""
+def decode_exposition(text: str, extra_labels: Mapping[str, str], now_ns: int,
+                      openmetrics: bool = False) -> Batch:
+    """Every sample of `text` (Prometheus text, or OpenMetrics text, whose counters' samples
+    end in _total) as a metric row; raises ValueError naming a bad line."""
     batch = Batch(DATASET)
     histograms: dict[tuple[str, str, int], _Histogram] = {}
     try:
-        families = list(text_string_to_metric_families(text))
+        if openmetrics:
+            families = list(openmetrics_families(text))  # type: ignore[no-untyped-call]
+        else:
+            families = list(text_string_to_metric_families(text))
     except ValueError as exc:
-        raise ValueError(_bad_line(text) or str(exc)) from exc
+        raise ValueError((None if openmetrics else _bad_line(text)) or str(exc)) from exc
     # VictoriaMetrics histograms come untyped: their _sum and _count join the buckets.
     ranged = {f.name.removesuffix("_bucket") for f in families
               if any("vmrange" in sample.labels for sample in f.samples)}
@@ -130,6 +139,7 @@ def _histogram_part(histograms: dict[tuple[str, str, int], _Histogram], family: 
 def _summary_part(histograms: dict[tuple[str, str, int], _Histogram], family: str,
                   sample: Sample, labels: dict[str, str], time_ns: int) -> None:
     series = _series(histograms, family, labels, time_ns)
+    series.summary = True
     if sample.name.endswith("_count"):
         series.count = float(sample.value)
     elif sample.name.endswith("_sum"):
@@ -145,7 +155,7 @@ def _histogram_attrs(histogram: _Histogram) -> dict[str, AttrValue]:
     if histogram.total is not None:
         attrs["metric.sum"] = histogram.total
     quantiles = {q: v for (q, upper), v in histogram.ranges.items() if math.isnan(upper)}
-    if quantiles:
+    if histogram.summary:
         attrs["metric.type"] = "summary"
         for quantile, value in sorted(quantiles.items()):
             attrs[f"metric.quantile.{quantile:g}"] = value
@@ -167,10 +177,14 @@ def _buckets(histogram: _Histogram) -> tuple[list[float], list[float]]:
         return bounds, [*(count for _, count in ordered), 0.0]
     ordered_le = sorted(histogram.cumulative.items())
     bounds = [le for le, _ in ordered_le if not math.isinf(le)]
-    counts, before = [], 0.0
-    for _, so_far in ordered_le:
+    counts, before, last_le = [], 0.0, -math.inf
+    for le, so_far in ordered_le:
+        if so_far < before:
+            raise ValueError(f"histogram {histogram.name}: bucket le={le:g} counts {so_far:g}, "
+                             f"fewer than le={last_le:g}'s {before:g} (buckets count "
+                             "every value up to their bound)")
         counts.append(so_far - before)
-        before = so_far
+        before, last_le = so_far, le
     if len(counts) == len(bounds):  # no +Inf bucket was sent
         counts.append(0.0)
     return bounds, counts
