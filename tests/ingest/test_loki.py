@@ -110,3 +110,12 @@ def test_a_line_that_is_a_json_object_is_read_like_an_event() -> None:
     assert "msg" not in structured and "level" in structured  # the label stays an attribute
     assert (broken["$message"], broken["$level"]) == ("{not json", "warn")
     assert listed["$message"] == '["a list"]'
+
+
+def test_labels_that_are_not_text_are_kept_as_json() -> None:
+    body = msgspec.json.encode({"streams": [{
+        "stream": {"job": "api", "n": 5, "flag": True, "nul": None},
+        "values": [["5", "line", {"obj": {"a": 1}, "list": [1, "x"]}]]}]})
+    (row,) = rows(decode_json(body))
+    assert (row["n"], row["flag"], row["obj"], row["list"]) == ("5", "true", '{"a":1}', '[1,"x"]')
+    assert "nul" not in row

@@ -40,6 +40,7 @@ _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit"
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _decode_line = msgspec.json.Decoder().decode
+_encode_json = msgspec.json.Encoder().encode
 
 
 _STRING, _MESSAGE = Kind.TYPE_STRING, Kind.TYPE_MESSAGE
@@ -115,7 +116,9 @@ def decode_protobuf(body: bytes, limit: int) -> Batch:
 
 
 def _texts(labels: dict[Any, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in labels.items()}
+    """Labels are text; a client's number, object or list is kept as its JSON, a null not."""
+    return {str(k): v if isinstance(v, str) else _encode_json(v).decode()
+            for k, v in labels.items() if v is not None}
 
 
 def _add(batch: Batch, time_ns: int, line: str, labels: dict[str, str]) -> None:
