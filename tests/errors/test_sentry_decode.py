@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -186,3 +187,21 @@ def test_bad_envelopes(body: bytes, message: str) -> None:
 ], ids=["sdk-header", "no-prefix", "no-key", "empty"])
 def test_sentry_key(header: str, key: str | None) -> None:
     assert sentry_key(header) == key
+
+
+def test_fields_of_the_wrong_shape_are_not_stored_as_python_reprs() -> None:
+    odd = {**EVENT, "timestamp": 1e20,
+           "tags": [["service", {"x": 1}], [["x"], 1], ["region", "eu"]],
+           "fingerprint": [1, None, {"a": 1}, "checkout"],
+           "contexts": {"trace": {"trace_id": "zz", "span_id": "b" * 16}}}
+    before = time.time_ns()
+    errors = decode_envelope(envelope(item("event", odd)), "42").errors
+    assert before <= column(errors, "$timestamp")[0] <= time.time_ns()  # past 2262: now
+    assert column(errors, "$service") == ["42"]  # a service tag that is not text: the project
+    assert column(errors, "tags.region") == ["eu"]
+    assert not any(key.startswith("tags.[") for key in errors.attr_values)
+    assert column(errors, "$trace_id") == [None]
+    transaction = {**TRANSACTION, "contexts": {"trace": {**TRANSACTION["contexts"]["trace"],
+                                                         "trace_id": "C" * 32}}}
+    spans = decode_envelope(envelope(item("transaction", transaction)), "42").spans
+    assert column(spans, "$trace_id")[0] == "c" * 32

@@ -19,7 +19,7 @@ import msgspec
 from limelight.errors.event import ERRORS_DATASET, ErrorEvent, add_error_row
 from limelight.errors.frames import Frame
 from limelight.ingest.inflate import GZIP, RAW_DEFLATE, ZLIB, InflatedTooLarge, inflate
-from limelight.model import AttrValue, Batch
+from limelight.model import TIMESTAMP_MAX_NS, TIMESTAMP_MIN_NS, AttrValue, Batch
 from limelight.timeparse import parse_iso_ns
 
 SPANS_DATASET = "otel"
@@ -202,8 +202,9 @@ def error_event(data: dict[str, Any], project: str, now_ns: int) -> ErrorEvent:
         source="sentry",
         frames=frames,
         level=_LEVELS.get(str(data.get("level") or "error"), "error"),
-        fingerprint=[str(p) for p in explicit] if isinstance(explicit, list) else None,
-        trace_id=_text(trace.get("trace_id")),
+        fingerprint=[p for p in map(_text, explicit) if p is not None]
+        if isinstance(explicit, list) else None,
+        trace_id=_hex_id(trace.get("trace_id"), 32),
         span_id=_text(trace.get("span_id")),
         user_id=next((str(user[k]) for k in ("id", "email", "username", "ip_address")
                       if user.get(k) not in (None, "")), None),
@@ -217,7 +218,7 @@ def error_event(data: dict[str, Any], project: str, now_ns: int) -> ErrorEvent:
 def add_transaction(batch: Batch, data: dict[str, Any], project: str, now_ns: int) -> None:
     """The transaction as its root span, and each of its spans, in dataset `otel`."""
     trace = _dict(_dict(data.get("contexts")).get("trace"))
-    trace_id = _text(trace.get("trace_id"))
+    trace_id = _hex_id(trace.get("trace_id"), 32)
     service = _service(data, project)
     name = _text(data.get("transaction")) or "transaction"
     attrs = _common_attrs(data)
@@ -235,7 +236,7 @@ def add_transaction(batch: Batch, data: dict[str, Any], project: str, now_ns: in
             if isinstance(value, str | int | float | bool):
                 span_attrs[str(key)] = value
         label = _text(span.get("description")) or _text(span.get("op")) or "span"
-        _add_span(batch, service, name, label, _text(span.get("trace_id")) or trace_id, span,
+        _add_span(batch, service, name, label, _hex_id(span.get("trace_id"), 32) or trace_id, span,
                   span_start, span_end, span_attrs)
 
 
@@ -274,13 +275,14 @@ def _tags(data: dict[str, Any]) -> dict[str, Any]:
     """Tags come as an object or as a list of [key, value] pairs."""
     tags = data.get("tags")
     if isinstance(tags, list):
-        return {str(t[0]): t[1] for t in tags if isinstance(t, list) and len(t) == 2}
+        return {t[0]: t[1] for t in tags if isinstance(t, list) and len(t) == 2
+                and isinstance(t[0], str)}
     return _dict(tags)
 
 
 def _service(data: dict[str, Any], project: str) -> str:
     """A `service` tag names the service; else the DSN's project does."""
-    return str(_tags(data).get("service") or project)
+    return _text(_tags(data).get("service")) or project
 
 
 def _message(data: dict[str, Any]) -> str:
@@ -313,14 +315,25 @@ def _text(value: Any) -> str | None:
 
 
 def _time_ns(value: Any, default_ns: int) -> int:
-    """Sentry times: epoch seconds (number or digits) or ISO 8601. Decimal keeps the
-    sub-microsecond digits a float multiplication would garble."""
+    """Sentry times: epoch seconds (number or digits) or ISO 8601; `default_ns` for anything
+    else, a time past what can be stored included. Decimal keeps the sub-microsecond digits
+    a float multiplication would garble."""
+    found = default_ns
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(Decimal(repr(value)) * 1_000_000_000)
-        if isinstance(value, str) and value:
-            return int(Decimal(value) * 1_000_000_000) if value.replace(".", "", 1).isdigit() \
+            found = int(Decimal(repr(value)) * 1_000_000_000)
+        elif isinstance(value, str) and value:
+            found = int(Decimal(value) * 1_000_000_000) if value.replace(".", "", 1).isdigit() \
                 else parse_iso_ns(value)
     except (ValueError, ArithmeticError):
-        pass
-    return default_ns
+        return default_ns
+    return found if TIMESTAMP_MIN_NS <= found <= TIMESTAMP_MAX_NS else default_ns
+
+
+def _hex_id(value: Any, digits: int) -> str | None:
+    """A trace or span id: `digits` hex digits, lower-cased; None for anything else."""
+    text = _text(value)
+    if text is None or len(text) != digits:
+        return None
+    text = text.lower()
+    return text if all(c in "0123456789abcdef" for c in text) else None
