@@ -111,7 +111,10 @@ class Settings:
         for f in fields(cls):
             name = f.metadata["env"]
             if name in env and env[name] != "":
-                values[f.name] = f.metadata["parse"](env[name])
+                try:
+                    values[f.name] = f.metadata["parse"](env[name])
+                except ValueError as exc:
+                    raise ValueError(f"{name}={env[name]!r}: {exc}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

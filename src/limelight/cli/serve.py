@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import fcntl
+import socket
 from pathlib import Path
 
 import click
 import uvicorn
 
-from limelight.app import create_app
+from limelight.app import DATABASE_FILE, create_app
 from limelight.settings import Settings
 
 
 @click.command()
 @click.option("--host", default=None,
               help="Listen address [env LIMELIGHT_HOST, default 127.0.0.1].")
-@click.option("--port", type=int, default=None, help="Port [env LIMELIGHT_PORT, default 4318].")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port [env LIMELIGHT_PORT, default 4318].")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Data directory [env LIMELIGHT_DATA_DIR, default ./limelight-data].")
 @click.option("--demo", is_flag=True, default=None,
               help="Also run the demo shop inside the server [env LIMELIGHT_DEMO].")
 def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool | None) -> None:
     """Run the server: ingest, query API and console on one port."""
-    settings = Settings.from_env(host=host, port=port, data_dir=data_dir, demo=demo or None)
+    try:
+        settings = Settings.from_env(host=host, port=port, data_dir=data_dir, demo=demo or None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # Checked before the data dir is made, so a start that cannot go on makes nothing (and
+    # shows no first keys it would then lose).
+    _check_port(settings.host, settings.port)
+    _check_data_dir(settings.data_dir / DATABASE_FILE)
     click.echo(
         f"Limelight on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
         err=True,
@@ -30,3 +40,33 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool 
         create_app(settings), host=settings.host, port=settings.port, log_level="warning",
         timeout_graceful_shutdown=10,
     )
+
+
+def _check_port(host: str, port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise click.ClickException(f"port {port} is not between 0 and 65535")
+    try:
+        with socket.create_server((host, port), reuse_port=False) as probe:
+            probe.close()
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another server "
+            "running there? Give another --port") from exc
+
+
+def _check_data_dir(database: Path) -> None:
+    directory = database.parent
+    if directory.exists() and not directory.is_dir():
+        raise click.ClickException(f"--data-dir {directory} is a file, not a directory")
+    if not database.exists():
+        return
+    # DuckDB holds a POSIX lock on the file while a process has it open; probing that lock
+    # is instant, where opening the database would replay its log first.
+    with database.open("rb+") as file:
+        try:
+            fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise click.ClickException(
+                f"{directory} is in use by another Limelight (or another program holding "
+                f"{database.name}); stop it or give another --data-dir") from exc
+        fcntl.lockf(file, fcntl.LOCK_UN)

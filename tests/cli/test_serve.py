@@ -1,0 +1,46 @@
+"""`limelight serve` refuses to start with one clear line when it cannot, making nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tests.conftest import RunningServer
+
+
+def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "limelight", "serve", *args],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+
+
+def test_a_data_dir_another_server_uses_is_refused(server: RunningServer) -> None:
+    started = serve("--port", "0", "--data-dir", str(server.data_dir))
+    assert started.returncode == 1
+    assert f"{server.data_dir} is in use by another Limelight" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+def test_a_port_in_use_is_refused_before_the_data_dir_is_made(server: RunningServer,
+                                                              tmp_path: Path) -> None:
+    port = str(urlparse(server.url).port)
+    started = serve("--port", port, "--data-dir", str(tmp_path / "new"))
+    assert started.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in started.stderr
+    assert "admin" not in started.stderr  # no first keys shown, then lost
+    assert not (tmp_path / "new").exists()
+
+
+def test_bad_settings_are_one_line(tmp_path: Path) -> None:
+    bad_env = serve("--data-dir", str(tmp_path / "d"), env={"LIMELIGHT_PORT": "abc"})
+    assert bad_env.returncode == 1 and "LIMELIGHT_PORT='abc'" in bad_env.stderr
+    (tmp_path / "file").write_text("x")
+    a_file = serve("--port", "0", "--data-dir", str(tmp_path / "file"))
+    assert a_file.returncode == 1 and "is a file, not a directory" in a_file.stderr
+    far = serve("--port", "99999")
+    assert far.returncode == 2 and "99999 is not in the range" in far.stderr
+    for started in (bad_env, a_file, far):
+        assert "Traceback" not in started.stderr
