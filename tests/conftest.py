@@ -58,8 +58,8 @@ def start_server(data_dir: Path, **overrides: object) -> RunningServer:
     # Servers ignore the caller's environment, except this: LIMELIGHT_SEGMENT_ROWS=1 runs
     # the suite with every row sealed into segments about a second after it arrives.
     sealing = {name: os.environ[name] for name in ["LIMELIGHT_SEGMENT_ROWS"] if name in os.environ}
-    settings = Settings.from_env(sealing, data_dir=data_dir, port=port, admin_key=ADMIN_KEY,
-                                 **overrides)
+    settings = Settings.from_env(sealing, data_dir=data_dir, port=port,
+                                 **{"admin_key": ADMIN_KEY, **overrides})
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

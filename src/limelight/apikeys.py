@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from limelight.exceptions import Conflict
 from limelight.store.api import MetaStore
 
 COLLECTION = "api_keys"
@@ -35,6 +36,10 @@ def key_digest(key: str) -> str:
 
 def allows(granted: Scope, needed: Scope) -> bool:
     return granted is Scope.ADMIN or granted is needed
+
+
+class LastAdminKey(Conflict):
+    """Revoking it would leave no way to manage the server short of LIMELIGHT_ADMIN_KEY."""
 
 
 class KeyRing:
@@ -82,6 +87,10 @@ class KeyRing:
             if len(matches) != 1:
                 return None
             digest = matches[0]
+        admins = [d for d, doc in docs.items() if doc["scope"] == Scope.ADMIN.value]
+        if admins == [digest] and self._extra_admin_hash is None:
+            raise LastAdminKey("this is the last admin key: create another admin key first "
+                               "(`limelight keys create --scope admin`), then revoke this one")
         self._meta.meta_delete(COLLECTION, digest)
         self._scopes.pop(digest, None)
         return _to_key(digest, docs[digest])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from google.rpc import status_pb2
 
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, start_server, stop_server
 
 QUERY = ("POST", "/api/query", {"datasets": ["otel"]})
 INGEST = ("POST", "/v1/events/app", [{"message": "hello"}])
@@ -108,3 +110,21 @@ def test_otlp_refusals_are_statuses_in_the_request_encoding(
     else:
         message = status_pb2.Status.FromString(response.content).message
     assert ("scope query" if key_scope else "API key") in message
+
+
+def test_the_last_admin_key_cannot_be_revoked(tmp_path: Path) -> None:
+    running = start_server(tmp_path / "data", admin_key="")  # no LIMELIGHT_ADMIN_KEY
+    try:
+        first = (tmp_path / "data" / "admin.key").read_text().strip()
+        with running.client(first) as client:
+            (stored,) = [k for k in client.get("/api/api-keys").json()["keys"]
+                         if k["scope"] == "admin"]
+            refused = client.delete(f"/api/api-keys/{stored['id']}")
+            assert refused.status_code == 409
+            assert "last admin key" in refused.json()["message"]
+            second = client.post("/api/api-keys", json={"scope": "admin"}).json()["key"]
+            assert client.delete(f"/api/api-keys/{stored['id']}").status_code == 200
+        with running.client(second) as client:
+            assert client.get("/api/api-keys").status_code == 200
+    finally:
+        stop_server(running)
