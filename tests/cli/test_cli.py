@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -166,3 +167,28 @@ def test_a_url_without_a_scheme_is_named(tmp_path: Path) -> None:
                                        "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "--url 'not-a-url' is not a server address: give http://HOST:PORT" in result.output
+
+
+def test_a_401_without_a_key_says_where_the_key_was_looked_for(server: RunningServer,
+                                                               tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["query", "--url", server.url, "--data-dir", str(elsewhere)],
+                                env={"LIMELIGHT_API_KEY": ""})
+    assert result.exit_code == 1
+    assert f"no key was given (none in {elsewhere / 'admin.key'})" in result.output
+    assert "--api-key or LIMELIGHT_API_KEY" in result.output
+
+
+def test_ctrl_c_stops_tail_follow_cleanly(server: RunningServer) -> None:
+    seed(server)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "limelight", "tail", "-f", "--interval", "0.2", "-d", "app",
+         "--url", server.url, "--api-key", server.admin_key],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=10)
+    assert process.returncode == 0 and "Aborted" not in errors and "Traceback" not in errors

@@ -19,6 +19,8 @@ DEFAULT_URL = "http://127.0.0.1:4318"
 class Connection:
     url: str
     api_key: str | None
+    # Where the admin key was looked for when none was given: named when the server says 401.
+    key_file: Path | None = None
 
     def client(self, timeout: float = 30.0) -> httpx.Client:
         headers = {"x-api-key": self.api_key} if self.api_key else {}
@@ -41,6 +43,10 @@ class Connection:
                 message = response.json().get("message", response.text)
             except ValueError:
                 message = response.text
+            if response.status_code == 401 and self.api_key is None:
+                looked = f" (none in {self.key_file})" if self.key_file else ""
+                message += (f"; no key was given{looked}: use --api-key or LIMELIGHT_API_KEY, "
+                            "or --data-dir for the local server's data dir")
             raise ApiError(response.status_code, message)
         return response.json() if response.content else None
 
@@ -84,4 +90,4 @@ def connection_options(function: Any) -> Any:
 
 def connect(url: str, api_key: str | None, data_dir: Path) -> Connection:
     return Connection(url.rstrip("/"), resolve_key(api_key or os.environ.get("LIMELIGHT_API_KEY"),
-                                                   data_dir))
+                                                   data_dir), admin_key_path(data_dir))

@@ -120,9 +120,12 @@ def tail(
 
     first = _poll(connection, names, filters, needle, last_ids, limit, follow)
     show(first[-limit:])
-    while follow:
-        time.sleep(interval)
-        show(_poll(connection, names, filters, needle, last_ids, 1000, follow))
+    try:
+        while follow:
+            time.sleep(interval)
+            show(_poll(connection, names, filters, needle, last_ids, 1000, follow))
+    except KeyboardInterrupt:  # Ctrl-C is how one stops following: not an error
+        return
 
 
 def _poll(
