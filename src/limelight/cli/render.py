@@ -25,7 +25,9 @@ def sparkline(values: list[float | None], width: int = 40) -> str:
     numbers = [v for v in values if v is not None]
     if not numbers:
         return " " * len(values)
-    low, high = min(numbers), max(numbers)
+    # Bars stand on zero (unless values go below it): one bucket, or a flat series, of 2,772
+    # events then shows as full bars, not as the lowest block.
+    low, high = min(0.0, *numbers), max(numbers)
     span = (high - low) or 1.0
     return "".join(
         " " if v is None else _BLOCKS[int((v - low) / span * (len(_BLOCKS) - 1))] for v in values
