@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ def test_demo_sends_traces_logs_metrics_errors_and_events(server: RunningServer)
     assert result.exit_code == 0, result.output
     assert "Try next" in result.output
     assert "limelight query -c COUNT -g '$service' --from 5m" in result.output
+    assert "at 20 requests/s" in result.output
+    shown = re.search(rf"{re.escape(server.url)}/traces/([0-9a-f]{{32}})", result.output)
+    assert shown is not None  # the console's page of a trace the demo sent
+    with server.client() as client:
+        assert client.get(f"/traces/{shown.group(1)}").status_code in (200, 303)
 
     assert {"otel", "logs", "metrics", "business", "deploys"} <= dataset_names(server)
     assert count(server, "otel", "$kind = span", "$service = api-gateway") >= 40

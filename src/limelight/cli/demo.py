@@ -88,7 +88,8 @@ def _run(sender: DemoSender, duration: float, console: Console) -> DemoStats:
 
     limit = f"/{duration:g}s" if duration else ""
     until = f"for {duration:g}s" if duration else "until Ctrl-C"
-    console.print(f"Sending a demo shop to {sender.url} at {sender.rate:g} requests/s, "
+    console.print(f"Sending a demo shop to {sender.url} at {sender.rate:g} "
+                  f"request{'' if sender.rate == 1 else 's'}/s, "
                   f"{until} …", highlight=False)
     worker = threading.Thread(target=work, name="limelight-demo", daemon=True)
     worker.start()
@@ -132,5 +133,5 @@ def _summary(console: Console, stats: DemoStats, url: str) -> None:
     trace = stats.last_error_trace or stats.last_trace
     if trace:
         what = "a failed checkout" if stats.last_error_trace else "a request"
-        console.print(f"\nThe whole trace of {what}, with its logs:\n"
-                      f"  GET {url}/api/traces/{trace}", highlight=False, soft_wrap=True)
+        console.print(f"\nThe whole trace of {what}, with its logs, in the console:\n"
+                      f"  {url}/traces/{trace}", highlight=False, soft_wrap=True)

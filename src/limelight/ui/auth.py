@@ -85,7 +85,7 @@ async def login(request: Request) -> Response:
     problem = None
     if scope is None:
         problem = "That key is unknown or revoked. Use a query or admin key " \
-                  "(`limelight keys create --scope query`)."
+                  "(limelight keys create --scope query)."
     elif not allows(scope, Scope.QUERY):
         problem = "That key may only ingest. Log in with a query or admin key."
     opened = await run_in_threadpool(runtime.sessions.open, key) if problem is None else None
