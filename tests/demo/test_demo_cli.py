@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from limelight.cli.main import main
@@ -121,6 +123,19 @@ def test_serve_demo_fills_the_server_by_itself(tmp_path: Path) -> None:
     finally:
         stop_server(running)
     assert not running.server.thread.is_alive()  # type: ignore[attr-defined]
+
+
+def test_a_demo_inside_a_server_that_stops_does_not_warn(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What the demo of `serve --demo` meets on Ctrl-C: its server's port already closed.
+    sender = DemoSender(f"http://127.0.0.1:{free_port()}", "key", rate=5, strict=False,
+                        timeout_s=1)
+    with caplog.at_level(logging.INFO, logger="limelight.demo"):
+        stats = sender.run(1.5)
+    sender.close()
+    assert stats.failed_posts > 0
+    refused = [r for r in caplog.records if "cannot reach" in r.getMessage()]
+    assert refused and all(r.levelno == logging.INFO for r in refused)
 
 
 def test_demo_with_an_admin_key_adds_queries_a_dashboard_and_an_alert_that_fires(

@@ -195,7 +195,7 @@ class DemoSender:
                                              headers={"content-type": content_type})
             except httpx.HTTPError as exc:
                 return self._failed(f"cannot reach Limelight at {self.url}: {exc}. "
-                                    "Is `limelight serve` running?")
+                                    "Is `limelight serve` running?", unreachable=True)
             status = response.status_code
             if status in (429, 503) and attempt < 2:
                 self.stats.throttled += 1
@@ -210,12 +210,14 @@ class DemoSender:
             return True
         return self._failed(f"POST {path}: the server stayed overloaded")
 
-    def _failed(self, message: str) -> bool:
+    def _failed(self, message: str, unreachable: bool = False) -> bool:
         self.stats.failed_posts += 1
         if self.strict:
             raise DemoError(message)
         if not self._failing and not self._stop.is_set():  # one warning per run of failures
-            log.warning("demo: %s", message)
+            # Inside a server, its own server out of reach means it is stopping (Ctrl-C
+            # closes the port before the demo is told to stop): not worth a warning.
+            log.log(logging.INFO if unreachable else logging.WARNING, "demo: %s", message)
         self._failing = True
         return False
 
