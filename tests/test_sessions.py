@@ -51,7 +51,7 @@ def test_sessions_survive_a_restart_and_end_on_close(store: DuckDBStore) -> None
 
 def test_sessions_expire_and_revoked_keys_end_them(store: DuckDBStore) -> None:
     keys = KeyRing(store)
-    key, api_key = keys.create(Scope.ADMIN)
+    key, api_key = keys.create(Scope.QUERY)
     short = Sessions(store, keys, 0.05)
     expiring, _ = short.open(key) or ("", None)
     time.sleep(0.06)
