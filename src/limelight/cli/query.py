@@ -36,7 +36,8 @@ _NOT_YET = re.compile(r"unknown (dataset|key) ")
 @click.option("-n", "--needle", default=None, help="Search text in every string field.")
 @click.option("--regex", is_flag=True, help="The needle is a regular expression.")
 @click.option("--match-case", is_flag=True, help="The needle is case-sensitive.")
-@click.option("--from", "from_", default=None, help="Start: 15m, 1h, 7d, ISO 8601 or epoch ms.")
+@click.option("--from", "from_", default=None,
+              help="Start: 15m, 1h, 7d, ISO 8601 or epoch ms (default 1h).")
 @click.option("--to", default=None, help="End (default now).")
 @click.option("--granularity", default=None, help="Series bucket, e.g. 1m (default automatic).")
 @click.option("--file", "spec_file", type=click.File("r"), default=None,
