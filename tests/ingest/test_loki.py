@@ -119,3 +119,15 @@ def test_labels_that_are_not_text_are_kept_as_json() -> None:
     (row,) = rows(decode_json(body))
     assert (row["n"], row["flag"], row["obj"], row["list"]) == ("5", "true", '{"a":1}', '[1,"x"]')
     assert "nul" not in row
+
+
+@pytest.mark.parametrize("seconds", [0, -5], ids=["missing", "before-1970"])
+def test_protobuf_entries_need_a_time_after_1970(seconds: int) -> None:
+    request = PushRequest()
+    stream = request.streams.add()  # type: ignore[attr-defined]
+    stream.labels = '{job="api"}'
+    entry = stream.entries.add()
+    entry.timestamp.seconds, entry.line = seconds, "x"
+    body = bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
+    with pytest.raises(ValueError, match=r"streams\[0\]\.entries\[0\]: the timestamp is missing"):
+        decode_protobuf(body, 10**6)

@@ -108,9 +108,12 @@ def decode_protobuf(body: bytes, limit: int) -> Batch:
             labels = parse_labels(stream.labels)
         except ValueError as exc:
             raise ValueError(f"streams[{i}]: {exc}") from exc
-        for entry in stream.entries:
+        for j, entry in enumerate(stream.entries):
             metadata = {pair.name: pair.value for pair in entry.structured_metadata}
             time_ns = entry.timestamp.seconds * 1_000_000_000 + entry.timestamp.nanos
+            if time_ns <= 0:  # as in JSON, where a time is digits: none, or before 1970
+                raise ValueError(f"streams[{i}].entries[{j}]: the timestamp is missing or "
+                                 "before 1970")
             _add(batch, time_ns, entry.line, {**labels, **metadata})
     return batch
 
