@@ -80,6 +80,8 @@ def test_label_strings_with_something_else_are_refused(text: str) -> None:
     (b'{"streams": 3}', 'give {"streams"'),
     (b'{"streams": [{"stream": {}, "values": [[1, "x"]]}]}', "streams[0].values[0]: give"),
     (b'{"streams": [{"values": []}]}', "streams[0]: needs a `stream` object"),
+    ('{"streams": [{"stream": {}, "values": [["\u00b2", "x"]]}]}'.encode(),
+     "streams[0].values[0]: give"),
 ])
 def test_bad_json_names_the_problem(body: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -87,6 +87,16 @@ def test_garbage_names_the_line(text: str, line: str) -> None:
         decode_exposition(text, {}, NOW_NS)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('# TYPE h histogram\nh_bucket{le="abc"} 1\n', "sample h_bucket: le='abc' is not a number"),
+    ('h_bucket{vmrange="abc...1"} 1\n', "sample h_bucket: vmrange='abc' is not a number"),
+    ('# TYPE s summary\ns{quantile="x"} 1\n', "sample s: quantile='x' is not a number"),
+], ids=["le", "vmrange", "quantile"])
+def test_bucket_labels_that_are_not_numbers_name_the_sample(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        decode_exposition(text, {}, NOW_NS)
+
+
 def test_extra_labels() -> None:
     assert parse_extra_labels(["env=prod", "team=a=b"]) == {"env": "prod", "team": "a=b"}
     with pytest.raises(ValueError, match="write name=value"):

@@ -91,7 +91,7 @@ def decode_json(body: bytes) -> Batch:
             raise ValueError(f"streams[{i}]: needs a `stream` object and a `values` list")
         for j, value in enumerate(values):
             if not (isinstance(value, list) and len(value) in (2, 3)
-                    and isinstance(value[0], str) and value[0].isdigit()
+                    and isinstance(value[0], str) and value[0].isascii() and value[0].isdigit()
                     and isinstance(value[1], str)):
                 raise ValueError(f"streams[{i}].values[{j}]: give [\"<unix ns>\", \"line\"] "
                                  "or [\"<unix ns>\", \"line\", {metadata}]")

@@ -127,9 +127,9 @@ def _histogram_part(histograms: dict[tuple[str, str, int], _Histogram], family: 
     value = float(sample.value)
     if sample.name.endswith("_bucket") and "vmrange" in labels:
         low, _, high = labels["vmrange"].partition("...")
-        series.ranges[(float(low), float(high))] = value
+        series.ranges[(_bound(sample, "vmrange", low), _bound(sample, "vmrange", high))] = value
     elif sample.name.endswith("_bucket") and "le" in labels:
-        series.cumulative[float(labels["le"])] = value
+        series.cumulative[_bound(sample, "le", labels["le"])] = value
     elif sample.name.endswith("_count"):
         series.count = value
     elif sample.name.endswith("_sum"):
@@ -145,7 +145,15 @@ def _summary_part(histograms: dict[tuple[str, str, int], _Histogram], family: st
     elif sample.name.endswith("_sum"):
         series.total = float(sample.value)
     elif "quantile" in labels:
-        series.ranges[(float(labels["quantile"]), math.nan)] = float(sample.value)
+        series.ranges[(_bound(sample, "quantile", labels["quantile"]), math.nan)] = float(
+            sample.value)
+
+
+def _bound(sample: Sample, label: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"sample {sample.name}: {label}={text!r} is not a number") from None
 
 
 def _histogram_attrs(histogram: _Histogram) -> dict[str, AttrValue]:
