@@ -45,6 +45,7 @@ KINDS = ("span", "span_event", "link", "log", "event", "metric", "error", "check
 LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
 
 DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}\Z")
+TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")  # as stored: lowercase hex
 
 
 def value_type(value: AttrValue) -> FieldType:

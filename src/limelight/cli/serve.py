@@ -46,8 +46,7 @@ def _check_port(host: str, port: int) -> None:
     if not 0 <= port <= 65535:
         raise click.ClickException(f"port {port} is not between 0 and 65535")
     try:
-        with socket.create_server((host, port), reuse_port=False) as probe:
-            probe.close()
+        socket.create_server((host, port)).close()
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another server "

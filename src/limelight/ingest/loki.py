@@ -26,7 +26,7 @@ from limelight.ingest.events import (
     pop_first,
 )
 from limelight.ingest.protos import Kind, message_class
-from limelight.model import LEVELS, AttrValue, Batch
+from limelight.model import LEVELS, TRACE_ID, AttrValue, Batch
 
 DATASET = "logs"
 SERVICE_LABELS = ("service_name", "service", "app", "job")
@@ -34,7 +34,6 @@ LEVEL_LABELS = ("level", "severity", "detected_level")
 DEFAULT_SERVICE = "unknown_service"
 # Structured metadata that links a line to its trace (the console shows it in the trace).
 TRACE_LABELS = ("trace_id", "traceID", "traceId")
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
 _LEVEL_ALIASES = {"warning": "warn", "err": "error", "critical": "fatal", "crit": "fatal",
                   "dbug": "debug", "information": "info", "notice": "info", "eror": "error"}
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
@@ -141,7 +140,7 @@ def _add(batch: Batch, time_ns: int, line: str, labels: dict[str, str]) -> None:
         (labels[k] for k in TRACE_LABELS if k in labels), None)
     trace_id = trace_id.lower() if trace_id else None
     batch.add(time_ns, service, labels.get("namespace") or service, "log",
-              trace_id=trace_id if trace_id and _TRACE_ID.match(trace_id) else None,
+              trace_id=trace_id if trace_id and TRACE_ID.match(trace_id) else None,
               span_id=None if span_id is None else str(span_id),
               level=level if level in LEVELS else None,
               error=level in ("error", "fatal"),

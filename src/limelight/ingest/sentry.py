@@ -19,7 +19,7 @@ import msgspec
 from limelight.errors.event import ERRORS_DATASET, ErrorEvent, add_error_row
 from limelight.errors.frames import Frame
 from limelight.ingest.inflate import GZIP, RAW_DEFLATE, ZLIB, InflatedTooLarge, inflate
-from limelight.model import TIMESTAMP_MAX_NS, TIMESTAMP_MIN_NS, AttrValue, Batch
+from limelight.model import TIMESTAMP_MAX_NS, TIMESTAMP_MIN_NS, TRACE_ID, AttrValue, Batch
 from limelight.timeparse import parse_iso_ns
 
 SPANS_DATASET = "otel"
@@ -204,7 +204,7 @@ def error_event(data: dict[str, Any], project: str, now_ns: int) -> ErrorEvent:
         level=_LEVELS.get(str(data.get("level") or "error"), "error"),
         fingerprint=[p for p in map(_text, explicit) if p is not None]
         if isinstance(explicit, list) else None,
-        trace_id=_hex_id(trace.get("trace_id"), 32),
+        trace_id=_trace_id(trace.get("trace_id")),
         span_id=_text(trace.get("span_id")),
         user_id=next((str(user[k]) for k in ("id", "email", "username", "ip_address")
                       if user.get(k) not in (None, "")), None),
@@ -218,7 +218,7 @@ def error_event(data: dict[str, Any], project: str, now_ns: int) -> ErrorEvent:
 def add_transaction(batch: Batch, data: dict[str, Any], project: str, now_ns: int) -> None:
     """The transaction as its root span, and each of its spans, in dataset `otel`."""
     trace = _dict(_dict(data.get("contexts")).get("trace"))
-    trace_id = _hex_id(trace.get("trace_id"), 32)
+    trace_id = _trace_id(trace.get("trace_id"))
     service = _service(data, project)
     name = _text(data.get("transaction")) or "transaction"
     attrs = _common_attrs(data)
@@ -236,7 +236,7 @@ def add_transaction(batch: Batch, data: dict[str, Any], project: str, now_ns: in
             if isinstance(value, str | int | float | bool):
                 span_attrs[str(key)] = value
         label = _text(span.get("description")) or _text(span.get("op")) or "span"
-        _add_span(batch, service, name, label, _hex_id(span.get("trace_id"), 32) or trace_id, span,
+        _add_span(batch, service, name, label, _trace_id(span.get("trace_id")) or trace_id, span,
                   span_start, span_end, span_attrs)
 
 
@@ -330,10 +330,8 @@ def _time_ns(value: Any, default_ns: int) -> int:
     return found if TIMESTAMP_MIN_NS <= found <= TIMESTAMP_MAX_NS else default_ns
 
 
-def _hex_id(value: Any, digits: int) -> str | None:
-    """A trace or span id: `digits` hex digits, lower-cased; None for anything else."""
+def _trace_id(value: Any) -> str | None:
+    """A trace id as stored (32 lowercase hex digits); None for anything else."""
     text = _text(value)
-    if text is None or len(text) != digits:
-        return None
-    text = text.lower()
-    return text if all(c in "0123456789abcdef" for c in text) else None
+    text = text.lower() if text else None
+    return text if text and TRACE_ID.match(text) else None

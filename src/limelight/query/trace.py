@@ -3,21 +3,19 @@ and, apart, its rows of dataset `errors`."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from limelight.exceptions import BadRequest
+from limelight.model import TRACE_ID
 from limelight.query.plan import quote
 from limelight.query.run import event_from_row
 from limelight.store.api import Reader
 from limelight.timeparse import parse_iso_ns
 
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
-
 
 def fetch_trace(reader: Reader, trace_id: str) -> dict[str, Any] | None:
     trace_id = trace_id.strip().lower()
-    if not _TRACE_ID.match(trace_id):
+    if not TRACE_ID.match(trace_id):
         shown = trace_id if len(trace_id) <= 64 else f"{trace_id[:64]}…"
         raise BadRequest(f"trace id {shown!r} is not 32 hex characters")
     events: list[dict[str, Any]] = []

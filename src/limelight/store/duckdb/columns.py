@@ -190,12 +190,8 @@ def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
         if set(map(type, values)) <= accepted:
             if len(rows) == size:  # on every row (resource attributes): values are the column
                 every_row = every_row or list(range(size))
-                if rows == every_row:
-                    column = _array(values, ftype)
-                    if column is not None:
-                        arrays[key] = column
-                        continue
-            column = _array(batch.attribute_column(key), ftype)
+            on_every_row = len(rows) == size and rows == every_row
+            column = _array(values if on_every_row else batch.attribute_column(key), ftype)
             if column is not None:
                 arrays[key] = column
                 continue
