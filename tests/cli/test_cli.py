@@ -119,6 +119,16 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot reach Limelight" in result.output
 
 
+def test_event_lines_are_not_wrapped_when_piped(server: RunningServer) -> None:
+    # One event per line whatever the width, so `limelight tail | grep` sees whole events.
+    message = "a long message " + "word " * 40
+    with server.client() as client:
+        assert client.post("/v1/events/wide", json=[{"message": message}]).status_code == 202
+    for command in (["tail", "-d", "wide"], ["query", "-d", "wide"]):
+        lines = run(server, *command).splitlines()
+        assert any(message.strip() in line for line in lines), lines
+
+
 def test_tail_follow_prints_events_sent_while_it_runs(server: RunningServer) -> None:
     seed(server)
     process = subprocess.Popen(

@@ -117,7 +117,7 @@ def tail(
             if as_json:
                 click.echo(json.dumps(event))
             else:
-                console.print(event_line(event))
+                console.print(event_line(event), soft_wrap=True)
 
     first = _poll(connection, names, filters, needle, last_ids, limit, follow)
     show(first[-limit:])

@@ -54,7 +54,7 @@ def render_result(console: Console, result: dict[str, Any]) -> None:
         render_aggregates(console, result)
     else:
         for event in reversed(result["events"]):
-            console.print(event_line(event))
+            console.print(event_line(event), soft_wrap=True)
         if not result["events"]:
             console.print("no events matched; widen --from or run `limelight demo`",
                           style="dim")
