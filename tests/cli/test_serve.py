@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+from limelight.settings import describe
 from tests.conftest import RunningServer
 
 
@@ -44,3 +45,14 @@ def test_bad_settings_are_one_line(tmp_path: Path) -> None:
     assert far.returncode == 2 and "99999 is not in the range" in far.stderr
     for started in (bad_env, a_file, far):
         assert "Traceback" not in started.stderr
+
+
+def test_help_lists_every_setting_with_its_default() -> None:
+    shown = serve("--help")
+    assert shown.returncode == 0
+    text = " ".join(shown.stdout.split())  # help text is wrapped to the terminal
+    for _, env, default, help_text in describe():
+        assert env in text, f"serve --help does not mention {env}"
+        assert " ".join(help_text.split()) in text
+        if default not in ("", False):
+            assert f"default {default}" in text

@@ -4,24 +4,42 @@ from __future__ import annotations
 
 import fcntl
 import socket
+import textwrap
 from pathlib import Path
 
 import click
 import uvicorn
 
 from limelight.app import DATABASE_FILE, create_app
-from limelight.settings import Settings
+from limelight.settings import Settings, describe
+
+_DECLARED = {name: (env, default, help_text) for name, env, default, help_text in describe()}
+_OPTION_SETTINGS = {"host", "port", "data_dir", "demo"}
 
 
-@click.command()
-@click.option("--host", default=None,
-              help="Listen address [env LIMELIGHT_HOST, default 127.0.0.1].")
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="Port [env LIMELIGHT_PORT, default 4318].")
+def _option_help(name: str) -> str:
+    env, default, help_text = _DECLARED[name]
+    shown = "" if default in ("", False) else f", default {default}"
+    return f"{help_text} [env {env}{shown}]"
+
+
+def _settings_epilog() -> str:
+    """The settings without an option, from their one declaration, for `serve --help`."""
+    lines = ["Other settings, from the environment:", ""]
+    for name, (env, default, help_text) in _DECLARED.items():
+        if name not in _OPTION_SETTINGS:
+            shown = "" if default == "" else f" [default {default}]"
+            wrapped = textwrap.fill(help_text, 74, initial_indent="  ", subsequent_indent="  ")
+            lines.append(f"\b\n{env}{shown}\n{wrapped}")
+    return "\n\n".join(lines)
+
+
+@click.command(epilog=_settings_epilog())
+@click.option("--host", default=None, help=_option_help("host"))
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help=_option_help("port"))
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-              help="Data directory [env LIMELIGHT_DATA_DIR, default ./limelight-data].")
-@click.option("--demo", is_flag=True, default=None,
-              help="Also run the demo shop inside the server [env LIMELIGHT_DEMO].")
+              help=_option_help("data_dir"))
+@click.option("--demo", is_flag=True, default=None, help=_option_help("demo"))
 def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool | None) -> None:
     """Run the server: ingest, query API and console on one port."""
     try:
