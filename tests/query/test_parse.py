@@ -272,7 +272,6 @@ ORDER_BYS: list[tuple[str, Any, OrderBy]] = [
     ("lowercase-order", {"value": "COUNT", "order": "desc"}, OrderBy("COUNT", True)),
     ("alias", {"value": "p99", "order": "ASC"}, OrderBy("p99", False)),
     ("group", {"value": "$service", "order": "ASC"}, OrderBy("$service", False)),
-    ("timestamp", {"value": "$timestamp", "order": "ASC"}, OrderBy("$timestamp", False)),
     ("plain-string", "COUNT", OrderBy("COUNT", True)),
 ]
 
@@ -402,6 +401,11 @@ BAD_SPECS: list[tuple[str, Any, str]] = [
      "orderBy.value: 'p99' is not a calculation or group; use COUNT"),
     ("order-by-unknown-events", {"orderBy": {"value": "p99"}},
      "orderBy.value: 'p99' is not a calculation or group; use $timestamp"),
+    ("order-by-time-with-calculations", {"calculations": ["COUNT"], "groupBys": ["$service"],
+                                         "orderBy": {"value": "$timestamp"}},
+     "orderBy.value: '$timestamp' is not a calculation or group; use COUNT, $service"),
+    ("granularity-under-a-millisecond", {"from": "1s", "granularity": "0.5ms"},
+     "granularity: 0.5ms is less than the smallest, 1ms"),
     ("order-by-bad-direction", {"calculations": ["COUNT"],
                                 "orderBy": {"value": "COUNT", "order": "UP"}},
      "orderBy.order: 'UP' is not ASC or DESC"),
@@ -428,7 +432,7 @@ BAD_SPECS: list[tuple[str, Any, str]] = [
      "from: must be earlier than to"),
     ("bad-granularity", {"granularity": "1x"},
      "granularity: '1x' is not a duration (use e.g. 30s, 15m, 1h, 7d)"),
-    ("zero-granularity", {"granularity": "0s"}, "granularity: must be positive"),
+    ("zero-granularity", {"granularity": "0s"}, "granularity: 0s is less than the smallest, 1ms"),
     ("too-many-buckets", {"from": "1d", "granularity": "1s"},
      "granularity: 1s gives 86400 buckets over this time range; the most is 1500"),
     ("one-bucket-too-many", {"from": "1501s", "granularity": "1s"},
@@ -449,3 +453,8 @@ def test_regexes_the_engine_takes_are_accepted() -> None:
                   "needle": {"value": r"\p{Greek}", "isRegex": True}})
     assert spec.filters[0].value == r"^\p{Lu}\w+$"
     assert spec.needle is not None and spec.needle.value == r"\p{Greek}"
+
+
+def test_events_are_ordered_by_time_either_way() -> None:
+    spec = parse({"orderBy": {"value": "$timestamp", "order": "ASC"}})
+    assert spec.is_events_query and spec.order_by == OrderBy("$timestamp", False)

@@ -201,7 +201,8 @@ def _order_by(value: Any, labels: list[str], group_bys: tuple[str, ...]) -> Orde
     if order not in ("ASC", "DESC"):
         raise QueryError(f"orderBy.order: {order!r} is not ASC or DESC")
     target = value["value"]
-    if target not in labels and target not in group_bys and target != "$timestamp":
+    events_order = target == "$timestamp" and not labels  # an events query's only order
+    if target not in labels and target not in group_bys and not events_order:
         choices = ", ".join(labels + list(group_bys)) or "$timestamp"
         raise QueryError(f"orderBy.value: {target!r} is not a calculation or group; use {choices}")
     return OrderBy(target, order == "DESC")
@@ -219,8 +220,8 @@ def _granularity(value: Any, range_ns: int) -> int:
         ns = parse_duration_ns(str(value))
     except ValueError as exc:
         raise QueryError(f"granularity: {exc}") from exc
-    if ns <= 0:
-        raise QueryError("granularity: must be positive")
+    if ns < 1_000_000:  # series times are whole milliseconds
+        raise QueryError(f"granularity: {value} is less than the smallest, 1ms")
     if range_ns / ns > MAX_BUCKETS:
         raise QueryError(
             f"granularity: {value} gives {int(range_ns / ns)} buckets over this time range; "
