@@ -8,44 +8,36 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from limelight.exceptions import QueryError
-from limelight.model import DATASET_FIELD, ID_FIELD, OVERFLOW_FIELD, FieldType
+from limelight.model import ID_FIELD, OVERFLOW_FIELD, FieldType
 from limelight.query import rollup
+from limelight.query.source import (
+    Params,
+    Source,
+    as_text,
+    open_source,
+    quote,
+)
 from limelight.query.spec import (
     CALCULATIONS,
     NEGATIVE_OPERATORS,
     Filter,
+    Needle,
     QuerySpec,
 )
 from limelight.store.api import DatasetSchema
 from limelight.timeparse import parse_iso_ns
 
 TIMESTAMP = "$timestamp"
+_encode_json = msgspec.json.Encoder().encode
+_JSON_TEXT = "(v ->> '$')"  # a JSON string value as text, in _overflow_needle's lambda
 _PARAM = re.compile(r"\$(p\d+)\b")
-# Not searched by the needle: identifiers and enumerations nobody types words into.
-_NOT_SEARCHED = frozenset({"$trace_id", "$span_id", "$parent_span_id", "$kind", "$level",
-                           "$status"})
-_SQL_TYPES = {FieldType.STRING: "VARCHAR", FieldType.NUMBER: "DOUBLE", FieldType.BOOL: "BOOLEAN",
-              FieldType.INTEGER: "BIGINT"}
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def as_text(column: str, ftype: FieldType) -> str:
-    """A column as text, numbers written the way they read back (404, not 404.0)."""
-    if ftype is FieldType.STRING:
-        return column
-    if ftype is FieldType.NUMBER:
-        return (f"CASE WHEN {column} = trunc({column}) AND abs({column}) < 9007199254740992 "
-                f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) "
-                f"ELSE CAST({column} AS VARCHAR) END")
-    return f"CAST({column} AS VARCHAR)"
 
 
 @dataclass(frozen=True)
@@ -58,105 +50,6 @@ class Statement:
         """Keep only the parameters the SQL uses (backends refuse unused ones)."""
         used = set(_PARAM.findall(sql))
         return cls(sql, {name: value for name, value in params.items() if name in used})
-
-
-@dataclass
-class _Params:
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, value: Any) -> str:
-        name = f"p{len(self.values)}"
-        self.values[name] = value
-        return "$" + name
-
-
-class Source:
-    """Where rows come from (one table, or a union of datasets) and how keys resolve there."""
-
-    def __init__(self, spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> None:
-        missing = [name for name in spec.datasets if name not in schemas]
-        if missing:
-            known = ", ".join(sorted(schemas)) or "none yet"
-            raise QueryError(f"datasets: unknown dataset {missing[0]!r} (known: {known})")
-        self.schemas = [schemas[name] for name in dict.fromkeys(spec.datasets)]
-        self.types: dict[str, FieldType] = {}
-        self.conflicting: set[str] = set()  # typed differently in two datasets: read as text
-        for schema in self.schemas:
-            for key, ftype in schema.columns.items():
-                known_type = self.types.setdefault(key, ftype)
-                if known_type != ftype:
-                    self.types[key] = FieldType.STRING
-                    self.conflicting.add(key)
-        self.has_overflow = any(s.has_overflow for s in self.schemas)
-
-    @property
-    def single(self) -> bool:
-        return len(self.schemas) == 1
-
-    def type_of(self, key: str, where: str) -> FieldType:
-        if key == DATASET_FIELD:
-            return FieldType.STRING
-        ftype = self.types.get(key)
-        if ftype is not None:
-            return ftype
-        if self.has_overflow and not key.startswith("$"):
-            return FieldType.STRING
-        names = ", ".join(s.name for s in self.schemas)
-        raise QueryError(f"{where}: unknown key {key!r} in {names}")
-
-    def untyped(self, key: str) -> bool:
-        """Whether the key's values are read as text for want of one type: keys only in the
-        overflow column (JSON) and keys typed differently in two of the datasets. Their
-        numbers are compared and added up as numbers (see `number`)."""
-        return key in self.conflicting or (key not in self.types and key != DATASET_FIELD)
-
-    def number(self, key: str, params: _Params, where: str) -> str:
-        """An untyped key's values as numbers; NULL where a value is not one."""
-        return f"TRY_CAST({self.column(key, params, where)} AS DOUBLE)"
-
-    def column(self, key: str, params: _Params, where: str) -> str:
-        """The SQL expression for a key (after type_of has accepted it)."""
-        self.type_of(key, where)
-        if key == DATASET_FIELD and self.single:
-            return params.add(self.schemas[0].name)
-        if key in self.types or key == DATASET_FIELD:
-            return quote(key)
-        return f"json_extract_string({quote(OVERFLOW_FIELD)}, {params.add(json_path(key))})"
-
-    def from_clause(self, keys: Sequence[str] | None, params: _Params) -> str:
-        """FROM target; for several datasets, a union that has every key in `keys` (None: all)."""
-        if self.single:
-            return quote(self.schemas[0].name)
-        wanted = list(self.types) if keys is None else [k for k in keys if k in self.types]
-        wanted = list(dict.fromkeys([*wanted, ID_FIELD]))
-        parts = []
-        for schema in self.schemas:
-            items = [f"{params.add(schema.name)} AS {quote(DATASET_FIELD)}"]
-            for key in wanted:
-                if key == ID_FIELD:
-                    items.append(quote(ID_FIELD))
-                elif key in schema.columns and schema.columns[key] == self.types[key]:
-                    items.append(quote(key))
-                elif key in schema.columns:
-                    text = as_text(quote(key), schema.columns[key])
-                    items.append(f"{text} AS {quote(key)}")
-                else:
-                    items.append(f"CAST(NULL AS {_SQL_TYPES[self.types[key]]}) AS {quote(key)}")
-            overflow = quote(OVERFLOW_FIELD) if schema.has_overflow else "CAST(NULL AS VARCHAR)"
-            if self.has_overflow:
-                items.append(f"{overflow} AS {quote(OVERFLOW_FIELD)}")
-            parts.append(f"SELECT {', '.join(items)} FROM {quote(schema.name)}")
-        return "(" + " UNION ALL ".join(parts) + ") AS source"
-
-    def string_columns(self) -> list[str]:
-        keys = [
-            k for k, t in self.types.items() if t is FieldType.STRING and k not in _NOT_SEARCHED
-        ]
-        return keys + ([OVERFLOW_FIELD] if self.has_overflow else [])
-
-
-def json_path(key: str) -> str:
-    return '$."' + key.replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)
@@ -176,6 +69,9 @@ class Plan:
     # Columns that let the group totals be added up from the series rows (query.rollup);
     # None when some calculation does not combine across buckets.
     rollup_columns: tuple[str, ...] | None = None
+    # Events of several datasets: per dataset, the keys read as text that it stores as
+    # another type (see Source.retyped).
+    retyped: dict[str, dict[str, FieldType]] = field(default_factory=dict)
 
     def series(
         self, top_groups: list[tuple[Any, ...]] | None, rollup: bool = False
@@ -188,7 +84,7 @@ class Plan:
         if rollup:
             assert self.rollup_columns is not None
             select = ", ".join([select, *self.rollup_columns])
-        params = _Params(dict(base_params))
+        params = Params(dict(base_params))
         if top_groups is not None:
             if not top_groups:
                 return None
@@ -200,7 +96,7 @@ class Plan:
         return Statement.build(sql, params.values)
 
 
-def _in_groups(groups: list[tuple[Any, ...]], params: _Params) -> str:
+def _in_groups(groups: list[tuple[Any, ...]], params: Params) -> str:
     """The rows of the given groups: one IN list (a list of OR-ed equalities is 80x slower at
     a thousand groups); groups holding a null are matched one by one."""
     width = len(groups[0])
@@ -225,15 +121,19 @@ def _in_groups(groups: list[tuple[Any, ...]], params: _Params) -> str:
 
 
 def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
-    source = Source(spec, schemas)
-    params = _Params()
+    source = open_source(spec.datasets, schemas)
+    params = Params()
     needed: list[str] = [TIMESTAMP, *spec.group_bys]
     needed += [c.key for c in spec.calculations if c.key]
-    needed += [f.key for f in spec.filters]
-    if spec.needle:
-        needed += source.string_columns()
-    from_clause = source.from_clause(None if spec.is_events_query else needed, params)
-    where = _where(spec, source, params)
+    if source.single:
+        from_clause = source.union(None, params, lambda part: "TRUE")
+        where = _where(spec, source, params)
+    else:  # each dataset's rows are matched as in that dataset alone
+        for i, flt in enumerate(spec.filters):  # a key no dataset has is named for all
+            source.type_of(flt.key, f"filters[{i}]")
+        from_clause = source.union(None if spec.is_events_query else needed, params,
+                                   lambda part: _where(spec, part, params))
+        where = "TRUE"
 
     if spec.is_events_query:
         ascending = spec.order_by is not None and not spec.order_by.descending
@@ -241,7 +141,8 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
         order = f"{quote(TIMESTAMP)} {direction}, {quote(ID_FIELD)} {direction}"
         sql = (f"SELECT * FROM {from_clause} WHERE {where} ORDER BY {order} "
                f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}")
-        return Plan(None, Statement.build(sql, params.values), 0, (), spec)
+        return Plan(None, Statement.build(sql, params.values), 0, (), spec,
+                    retyped=source.retyped())
 
     groups = [
         f"{source.column(key, params, f'groupBys[{i}]')} AS __g{i}"
@@ -312,7 +213,7 @@ def _aggregate_order(spec: QuerySpec) -> str:
     return ", ".join([f"{first} {direction}", *ties])
 
 
-def _where(spec: QuerySpec, source: Source, params: _Params) -> str:
+def _where(spec: QuerySpec, source: Source, params: Params) -> str:
     ts = quote(TIMESTAMP)
     clauses = [f"{ts} >= {params.add(spec.from_ns)} AND {ts} < {params.add(spec.to_ns)}"]
     conditions = [
@@ -326,25 +227,40 @@ def _where(spec: QuerySpec, source: Source, params: _Params) -> str:
     return " AND ".join(clauses)
 
 
-def _needle(spec: QuerySpec, source: Source, params: _Params) -> str:
+def _needle(spec: QuerySpec, source: Source, params: Params) -> str:
     needle = spec.needle
     assert needle is not None
-    columns = [quote(c) for c in source.string_columns()]
-    if not columns:
-        return "FALSE"
+    test: Callable[[str], str]
     if needle.is_regex:
         pattern = params.add(needle.value if needle.match_case else "(?i)" + needle.value)
-        tests = [f"regexp_matches({c}, {pattern})" for c in columns]
+        test = lambda text: f"regexp_matches({text}, {pattern})"  # noqa: E731
     elif needle.match_case:
-        text = params.add(needle.value)
-        tests = [f"contains({c}, {text})" for c in columns]
-    else:
-        text = params.add(needle.value.lower())
-        tests = [f"contains(lower({c}), {text})" for c in columns]
-    return "(" + " OR ".join(tests) + ")"
+        word = params.add(needle.value)
+        test = lambda text: f"contains({text}, {word})"  # noqa: E731
+    else:  # both sides lowered by the database: Python's lower() differs (a final sigma)
+        word = params.add(needle.value)
+        test = lambda text: f"contains(lower({text}), lower({word}))"  # noqa: E731
+    tests = [test(quote(c)) for c in source.string_columns()]
+    if source.has_overflow:
+        tests.append(_overflow_needle(needle, test, params))
+    return "(" + " OR ".join(tests) + ")" if tests else "FALSE"
 
 
-def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
+def _overflow_needle(needle: Needle, test: Callable[[str], str], params: Params) -> str:
+    """The needle in the text values of the overflow column, not in its keys or numbers."""
+    overflow = quote(OVERFLOW_FIELD)
+    in_values = (f"coalesce(list_bool_or(list_transform(json_extract({overflow}, '$.*'), "
+                 f"lambda v: json_type(v) = 'VARCHAR' AND {test(_JSON_TEXT)})), FALSE)")
+    if needle.is_regex:
+        return in_values
+    # Only rows whose JSON holds the word as JSON writes it are looked into.
+    written = params.add(_encode_json(needle.value).decode()[1:-1])
+    raw = (f"contains({overflow}, {written})" if needle.match_case
+           else f"contains(lower({overflow}), lower({written}))")
+    return f"({raw} AND {in_values})"
+
+
+def _condition(flt: Filter, source: Source, params: Params, where: str) -> str:
     ftype = source.type_of(flt.key, where)
     column = source.column(flt.key, params, where)
     op = flt.operation
@@ -368,24 +284,36 @@ def _condition(flt: Filter, source: Source, params: _Params, where: str) -> str:
         }[op]
     elif op in ("IN", "NOT_IN"):
         assert isinstance(flt.value, list)
-        items = ", ".join(
-            params.add(typed_value(v, ftype, flt.key, where)) for v in flt.value
-        )
-        test = f"{column} IN ({items})"
+        items = [params.add(v) for v in _typed_values(flt.value, ftype, flt, source, where)]
+        test = f"{column} IN ({', '.join(items)})" if items else "FALSE"
     elif op in _ORDERED and source.untyped(flt.key) and _is_number(flt.value):
         # "size > 50" on a key with no type of its own: as numbers, not as text ("9" > "50").
         value = params.add(float(flt.value))  # type: ignore[arg-type]
         test = f"{source.number(flt.key, params, where)} {op} {value}"
     else:
-        value = params.add(typed_value(flt.value, ftype, flt.key, where))
+        typed = _typed_values([flt.value], ftype, flt, source, where)
         sql_op = "=" if op == "!=" else op
-        test = f"{column} {sql_op} {value}"
+        test = f"{column} {sql_op} {params.add(typed[0])}" if typed else "FALSE"
     if op in NEGATIVE_OPERATORS:
         return f"NOT coalesce({test}, FALSE)"
     return test
 
 
 _ORDERED = (">", ">=", "<", "<=")
+
+
+def _typed_values(values: list[Any], ftype: FieldType, flt: Filter, source: Source,
+                  where: str) -> list[Any]:
+    """The values compared as the key's type. In one dataset of several that types the key
+    differently, a value that is not of this dataset's type matches nothing here."""
+    typed = []
+    for value in values:
+        try:
+            typed.append(typed_value(value, ftype, flt.key, where))
+        except QueryError:
+            if flt.key not in source.lenient:
+                raise
+    return typed
 
 
 def _is_number(value: Any) -> bool:

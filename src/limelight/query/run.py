@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from limelight.gcpause import collection_paused
-from limelight.model import DATASET_FIELD, OVERFLOW_FIELD
+from limelight.model import DATASET_FIELD, OVERFLOW_FIELD, FieldType
 from limelight.query import rollup
 from limelight.query.parse import parse_spec
 from limelight.query.plan import Plan, Statement, plan_query
@@ -59,7 +59,7 @@ class QueryEngine:
         plan = plan_query(spec, self.reader.schemas())
         with collection_paused():  # fetching and shaping rows: many objects, no cycles
             if plan.events is not None:
-                events = self._events(plan.events, spec)
+                events = self._events(plan, spec)
                 aggregates: list[dict[str, Any]] = []
                 series: list[dict[str, Any]] = []
                 rows_read = len(events)
@@ -79,10 +79,16 @@ class QueryEngine:
     def _run(self, statement: Statement) -> tuple[list[str], list[tuple[Any, ...]]]:
         return self.reader.execute(statement.sql, statement.params)
 
-    def _events(self, statement: Statement, spec: QuerySpec) -> list[dict[str, Any]]:
-        names, rows = self._run(statement)
+    def _events(self, plan: Plan, spec: QuerySpec) -> list[dict[str, Any]]:
+        assert plan.events is not None
+        names, rows = self._run(plan.events)
         single = spec.datasets[0] if len(set(spec.datasets)) == 1 else None
-        return [event_from_row(names, row, single) for row in rows]
+        events = [event_from_row(names, row, single) for row in rows]
+        for event in events if plan.retyped else ():
+            for key, ftype in plan.retyped.get(event[DATASET_FIELD], {}).items():
+                if key in event:
+                    event[key] = _typed(event[key], ftype)
+        return events
 
     def _aggregate(self, plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
         if plan.rollup_columns is not None and rollup.worth_it(plan.spec, self.reader):
@@ -163,6 +169,13 @@ class QueryEngine:
             else:
                 bucket.append(point)
         return [{"time": t // 1_000_000, "data": data} for t, data in sorted(buckets.items())]
+
+
+def _typed(text: str, ftype: FieldType) -> Any:
+    """A value a union of datasets read as text (see Source.retyped), as it was stored."""
+    if ftype is FieldType.BOOL:
+        return text == "true"
+    return int(text) if ftype is FieldType.INTEGER else plain(float(text))
 
 
 def _aggregate_of(groups: tuple[Any, ...], values: Any, spec: QuerySpec) -> dict[str, Any]:

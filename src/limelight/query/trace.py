@@ -7,8 +7,8 @@ from typing import Any
 
 from limelight.exceptions import BadRequest
 from limelight.model import TRACE_ID
-from limelight.query.plan import quote
 from limelight.query.run import event_from_row
+from limelight.query.source import quote
 from limelight.store.api import Reader
 from limelight.timeparse import parse_iso_ns
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from limelight.query.plan import quote
 from limelight.query.promql.ast import Selector
 from limelight.query.promql.select import DATASET, metric_name, select_label_sets
 from limelight.query.promql.values import Labels
+from limelight.query.source import quote
 from limelight.store.api import Reader
 
 # What a stored `metric.type` is called in Prometheus metadata.

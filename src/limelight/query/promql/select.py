@@ -23,9 +23,9 @@ from typing import Any
 import msgspec
 
 from limelight.model import OVERFLOW_FIELD, FieldType
-from limelight.query.plan import quote
 from limelight.query.promql.ast import Matcher, Selector
 from limelight.query.promql.values import METRIC_NAME, Labels, Series, format_value, labels_of
+from limelight.query.source import quote
 from limelight.store.api import DatasetSchema, Reader
 
 DATASET = "metrics"
