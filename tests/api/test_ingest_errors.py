@@ -275,3 +275,28 @@ def test_a_bad_request_does_not_fail_the_others_committed_with_it(server: Runnin
     spoofed = server.query({"datasets": ["mixed"], "filters": ["$kind = spoofed"],
                             "calculations": ["COUNT"], "from": "1h"})
     assert spoofed["aggregates"][0]["values"]["COUNT"] == 0  # type: ignore[index]
+
+
+def test_json_nested_thousands_deep_is_400_everywhere(server: RunningServer) -> None:
+    depth = 20_000
+    deep = b'{"a":' * depth + b"1" + b"}" * depth
+    targets = [
+        ("/v1/events/deep", b"[" + deep + b"]", "application/json"),
+        ("/v1/logs", b'{"resourceLogs": [' + deep + b"]}", "application/json"),
+        ("/api/query", b'{"datasets": ["otel"], "filters": [' + deep + b"]}", "application/json"),
+        ("/loki/api/v1/push", b'{"streams": [' + deep + b"]}", "application/json"),
+        ("/api/1/store/", deep, "application/json"),
+    ]
+    with server.client() as client:
+        for path, body, content_type in targets:
+            answer = client.post(path, content=body, headers={"content-type": content_type})
+            assert answer.status_code == 400, (path, answer.status_code, answer.text[:200])
+        assert client.get("/healthz").status_code == 200
+
+
+def test_a_number_written_in_other_digits_is_400_not_500(server: RunningServer) -> None:
+    with server.client() as client:
+        for path in ("/api/errors?offset=\u00b2", "/api/errors?limit=\u0663",
+                     "/api/v1/metadata?limit=\u00b2"):
+            answer = client.get(path)
+            assert answer.status_code == 400, (path, answer.status_code, answer.text[:200])

@@ -55,7 +55,7 @@ _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 
 
 def luhn_valid(digits: str) -> bool:
-    numbers = [int(c) for c in digits if c.isdigit()]
+    numbers = [int(c) for c in digits if c.isdecimal()]
     if not 13 <= len(numbers) <= 19:
         return False
     total = 0

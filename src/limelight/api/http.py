@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -112,6 +113,8 @@ def requires(scope: Scope, refuse: Refuse = refuse_json) -> Callable[[Endpoint],
                 return await endpoint(request)
             except LimelightError as exc:
                 return error_response(exc)
+            except RecursionError:  # a JSON body nested thousands deep
+                return error_response(BadRequest("the body is nested too deeply"))
 
         return guarded
 
@@ -121,7 +124,7 @@ def requires(scope: Scope, refuse: Refuse = refuse_json) -> Callable[[Endpoint],
 async def read_raw_body(request: Request, limit: int) -> bytes:
     """The request body as sent, refusing anything over `limit` bytes (413)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body is {declared} bytes; the limit is {limit}")
     chunks = []
     size = 0
@@ -139,9 +142,10 @@ async def read_body(request: Request, limit: int) -> bytes:
     encoding = request.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
         return body
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        return _inflate(body, limit, gzip_wrapped=encoding != "deflate")
-    raise UnsupportedMediaType(f"content-encoding {encoding!r} is not supported; use gzip")
+    if encoding in ("gzip", "x-gzip", "deflate"):  # off the event loop: it may take a while
+        return await run_in_threadpool(_inflate, body, limit, encoding != "deflate")
+    raise UnsupportedMediaType(
+        f"content-encoding {encoding!r} is not supported; use gzip or deflate")
 
 
 def _inflate(body: bytes, limit: int, gzip_wrapped: bool) -> bytes:
@@ -161,6 +165,6 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadRequest(f"{name}: a whole number from {low} to {high}")
     return int(raw)

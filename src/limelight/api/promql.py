@@ -220,7 +220,7 @@ def _label_values(runtime: Runtime, params: Params) -> list[str]:
 
 def _metadata(runtime: Runtime, params: Params) -> dict[str, list[dict[str, str]]]:
     limit = _one(params, "limit")
-    if limit is not None and not limit.lstrip("-").isdigit():
+    if limit is not None and not limit.lstrip("-").isdecimal():
         raise BadData("invalid parameter \"limit\": not a number")
     count = int(limit) if limit is not None and int(limit) >= 0 else None
     return metadata.metric_metadata(runtime.store, _one(params, "metric"), count)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -50,18 +51,22 @@ def _endpoint(decoder: Decoder) -> Callable[[Request], object]:
                                               "ingest is needed"}, 403)
         try:
             raw = await read_raw_body(request, runtime.settings.max_request_bytes)
-            try:
-                body = decompress(raw, request.headers.get("content-encoding", ""),
-                                  runtime.settings.max_request_bytes)
-                decoded = decoder(body, request.path_params["project"])
-            except SentryError as exc:
-                raise BadRequest(str(exc)) from exc
+            decoded = await run_in_threadpool(  # off the event loop: inflating takes time
+                _decode, decoder, raw, request.headers.get("content-encoding", ""),
+                runtime.settings.max_request_bytes, request.path_params["project"])
             await runtime.queue.submit(decoded.batches())
         except LimelightError as exc:
             return _refused(exc)
         return json_response({"id": decoded.event_id})
 
     return ingest
+
+
+def _decode(decoder: Decoder, raw: bytes, encoding: str, limit: int, project: str) -> Decoded:
+    try:
+        return decoder(decompress(raw, encoding, limit), project)
+    except SentryError as exc:
+        raise BadRequest(str(exc)) from exc
 
 
 def _refused(exc: LimelightError) -> Response:

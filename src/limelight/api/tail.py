@@ -80,7 +80,7 @@ def _parse_position(text: str) -> dict[str, int]:
     position = {}
     for part in text.split(","):
         name, _, last = part.rpartition(":")
-        if name and last.isdigit():
+        if name and last.isdecimal():
             position[name] = int(last)
     return position
 

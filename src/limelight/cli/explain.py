@@ -45,7 +45,7 @@ def explain(
         target = {"kind": "trace", "trace_id": trace_id}
     elif event_ref:
         dataset, _, event_id = event_ref.partition(":")
-        if not event_id.isdigit():
+        if not event_id.isdecimal():
             raise click.UsageError("--event takes DATASET:ID, e.g. otel:1234")
         target = {"kind": "event", "dataset": dataset, "id": int(event_id)}
     elif alert_ref:

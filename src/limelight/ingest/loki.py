@@ -77,7 +77,7 @@ def _unescape(match: re.Match[str]) -> str:
 def decode_json(body: bytes) -> Batch:
     try:
         doc = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise ValueError(f"body is not JSON: {exc}") from exc
     streams = doc.get("streams") if isinstance(doc, dict) else None
     if not isinstance(streams, list):

@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import brotli
 import msgspec
 
 from limelight.errors.event import ERRORS_DATASET, ErrorEvent, add_error_row
 from limelight.errors.frames import Frame
-from limelight.ingest.inflate import GZIP, RAW_DEFLATE, ZLIB, InflatedTooLarge, inflate
+from limelight.ingest.inflate import (
+    GZIP,
+    RAW_DEFLATE,
+    ZLIB,
+    InflatedTooLarge,
+    inflate,
+    unbrotli,
+)
 from limelight.model import TIMESTAMP_MAX_NS, TIMESTAMP_MIN_NS, TRACE_ID, AttrValue, Batch
 from limelight.timeparse import parse_iso_ns
 
@@ -89,13 +95,13 @@ def decompress(body: bytes, encoding: str, limit: int) -> bytes:
             except ValueError:  # some clients send raw deflate without the zlib wrapper
                 out = inflate(body, RAW_DEFLATE, limit)
         elif encoding == "br":
-            out = brotli.decompress(body)
+            out = unbrotli(body, limit)
         else:
             raise SentryError(f"content-encoding {encoding!r} is not supported; "
                               "use gzip, deflate or br")
     except SentryError:
         raise
-    except (ValueError, brotli.error) as exc:
+    except ValueError as exc:
         raise SentryError(f"body is not valid {encoding}: {exc}") from exc
     if len(out) > limit:
         raise InflatedTooLarge(f"decompressed body is over the limit of {limit} bytes")
@@ -144,7 +150,7 @@ def _line_end(body: bytes, start: int) -> int:
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         value = _decode_json(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise SentryError(f"{what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise SentryError(f"{what} must be a JSON object, not {type(value).__name__}")
@@ -323,7 +329,7 @@ def _time_ns(value: Any, default_ns: int) -> int:
         if isinstance(value, int | float) and not isinstance(value, bool):
             found = int(Decimal(repr(value)) * 1_000_000_000)
         elif isinstance(value, str) and value:
-            found = int(Decimal(value) * 1_000_000_000) if value.replace(".", "", 1).isdigit() \
+            found = int(Decimal(value) * 1_000_000_000) if value.replace(".", "", 1).isdecimal() \
                 else parse_iso_ns(value)
     except (ValueError, ArithmeticError):
         return default_ns

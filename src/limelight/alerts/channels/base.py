@@ -121,7 +121,7 @@ async def post(client: httpx.AsyncClient, url: str, body: bytes,
     return Outcome(
         False, response.status_code, detail,
         retryable=response.status_code == 429 or response.status_code >= 500,
-        retry_after_s=float(retry_after) if retry_after.isdigit() else None,
+        retry_after_s=float(retry_after) if retry_after.isdecimal() else None,
     )
 
 

@@ -230,7 +230,7 @@ def parse_request(body: bytes, content_type: str, message: type[M]) -> M:
             if not isinstance(document, dict):
                 raise BadRequest("OTLP/JSON body must be a JSON object")
             json_format.ParseDict(_hex_ids_to_base64(document), request, ignore_unknown_fields=True)
-        except (msgspec.DecodeError, json_format.ParseError, ValueError) as exc:
+        except (msgspec.DecodeError, json_format.ParseError, ValueError, RecursionError) as exc:
             raise BadRequest(f"invalid OTLP/JSON: {exc}") from exc
         return request
     try:

@@ -220,7 +220,7 @@ def _expand(found: re.Match[str], template: str) -> str:
             return "$"
         name = ref.group(2) or ref.group(3)
         try:
-            group = found.group(int(name) if name.isdigit() else name)
+            group = found.group(int(name) if name.isdecimal() else name)
         except IndexError:
             return ""
         return group or ""
