@@ -147,8 +147,12 @@ def test_editor_endpoints(loaded: RunningServer) -> None:
     ("/api/v1/series", {}, 400, "bad_data", "no match[] parameter provided"),
     ("/api/v1/series", {"match[]": "rate(x[5m])"}, 400, "bad_data", "match[]"),
     ("/api/v1/label/1bad/values", {}, 400, "bad_data", "invalid label name"),
+    # Thousands deep, the parser's stack overflowed and took the server down.
+    ("/api/v1/query", {"query": "+".join(["1"] * 5000)}, 400, "bad_data",
+     "4999 operators and parentheses; the most is 256"),
+    ("/api/v1/query", {"query": "(" * 300 + "1" + ")" * 300}, 400, "bad_data", "the most is 256"),
 ], ids=["parse", "time", "regex", "unsupported", "execution", "points", "step", "no-match",
-        "match-not-selector", "label-name"])
+        "match-not-selector", "label-name", "too-deep", "too-many-parentheses"])
 def test_errors_use_prometheus_envelope(shared_server: RunningServer, path: str,
                                         params: dict[str, Any], status: int, error_type: str,
                                         message: str) -> None:
@@ -158,6 +162,17 @@ def test_errors_use_prometheus_envelope(shared_server: RunningServer, path: str,
     body = response.json()
     assert body["status"] == "error" and body["errorType"] == error_type
     assert message in body["error"]
+
+
+def test_regular_expressions_run_in_linear_time(shared_server: RunningServer) -> None:
+    # (a+)+ against a's then "!" backtracks 2**30 times in Python's re: RE2 answers at once.
+    query = ('label_replace(label_replace(vector(1), "a", "' + "a" * 30 + '!", "", ""), '
+             '"b", "x", "a", "(a+)+")')
+    data = _get(shared_server, "/api/v1/query", query=query)
+    assert [sample["metric"].get("b") for sample in data["result"]] == [None]
+    data = _get(shared_server, "/api/v1/query",
+                query='label_replace(vector(1), "b", "$1-$2", "", "(?P<one>)()")')
+    assert data["result"][0]["metric"]["b"] == "-"
 
 
 def test_auth_bearer_basic_and_scopes(shared_server: RunningServer) -> None:

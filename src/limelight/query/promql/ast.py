@@ -16,6 +16,7 @@ from typing import Any, Literal
 import promql_parser as pp
 
 from limelight.query.promql.errors import BadData
+from limelight.query.regex import compile_re2
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
 Card = Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"]
@@ -33,7 +34,7 @@ class Matcher:
     name: str
     op: MatchOp
     value: str
-    regex: re.Pattern[str] | None
+    regex: Any  # an RE2 pattern (query.regex) for =~ and !~
 
     def matches(self, found: str) -> bool:
         if self.regex is not None:
@@ -115,8 +116,25 @@ Node = Number | String | Selector | Subquery | Call | Aggregate | Binary | Negat
 SET_OPERATORS = frozenset({"and", "or", "unless"})
 
 
+# The parser and the tree walks recurse once per level: a query nested thousands deep
+# overflows the parser's stack and kills the process, so nesting is bounded first.
+MAX_NESTING = 256
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_MATCHERS = re.compile(r"\{[^{}]*\}")
+_NESTING = re.compile(r"[-+*/%^(]|[=!<>]=?|\b(?:and|or|unless|atan2)\b")
+
+
+def _nesting_bound(query: str) -> int:
+    """An upper bound of the tree's depth: its operators and parentheses (outside strings
+    and label matchers)."""
+    return len(_NESTING.findall(_MATCHERS.sub("", _QUOTED.sub("", query))))
+
+
 def parse(query: str, start_ms: int, end_ms: int) -> Node:
     """The query as our tree; BadData with the parser's message when it is not PromQL."""
+    if (bound := _nesting_bound(query)) > MAX_NESTING:
+        raise BadData(f"invalid parameter \"query\": {bound} operators and parentheses; "
+                      f"the most is {MAX_NESTING}")
     try:
         parsed = pp.parse(query)
     except ValueError as exc:
@@ -235,8 +253,8 @@ def _matcher(matcher: Any) -> Matcher:
     regex = None
     if op in ("=~", "!~"):
         try:
-            regex = re.compile(matcher.value)
-        except re.error as exc:
+            regex = compile_re2(matcher.value)
+        except ValueError as exc:
             raise BadData(f"invalid parameter \"query\": invalid regular expression "
                           f"{matcher.value!r}: {exc}") from exc
     return Matcher(matcher.name, op, matcher.value, regex)

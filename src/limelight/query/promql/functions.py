@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from limelight.query.promql import gomath
 from limelight.query.promql.ast import Call, Selector
@@ -31,6 +32,7 @@ from limelight.query.promql.values import (
     with_label,
     without_name,
 )
+from limelight.query.regex import compile_re2
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _TEMPLATE_REFERENCE = re.compile(r"\$(?:(\$)|\{([a-zA-Z0-9_]+)\}|([a-zA-Z0-9_]+))")
@@ -195,8 +197,8 @@ def _label_replace(node: Call, args: list[Value], time_ms: int) -> Value:
     destination, replacement = _text_arg(args, 1), _text_arg(args, 2)
     source, pattern = _text_arg(args, 3), _text_arg(args, 4)
     try:
-        regex = re.compile(pattern)
-    except re.error as exc:
+        regex = compile_re2(pattern)
+    except ValueError as exc:
         raise ExecutionError(f"invalid regular expression in label_replace(): {pattern}"
                              ) from exc
     if not _LABEL_NAME.match(destination):
@@ -212,7 +214,7 @@ def _label_replace(node: Call, args: list[Value], time_ms: int) -> Value:
     return out
 
 
-def _expand(found: re.Match[str], template: str) -> str:
+def _expand(found: Any, template: str) -> str:
     """Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`."""
 
     def reference(ref: re.Match[str]) -> str:
