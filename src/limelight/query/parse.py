@@ -30,6 +30,11 @@ _CALCULATION = re.compile(
 )
 _NICE_GRANULARITIES_S = (1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
                          43200, 86400, 604800)
+# Bounds on what one query asks for: past them a query costs minutes or the machine's memory
+# (5,000 calculations took 19 GB) rather than giving an answer anyone reads.
+MOST = {"datasets": 50, "calculations": 100, "filters": 100, "groupBys": 20}
+MOST_LIST_VALUES = 1_000
+MOST_PATTERN_CHARS = 1_024  # a needle or a regular expression
 _KNOWN_FIELDS = {"datasets", "calculations", "filters", "filterCombination", "groupBys",
                  "orderBy", "limit", "offset", "needle", "from", "to", "granularity"}
 
@@ -40,6 +45,9 @@ def parse_spec(doc: Any, now_ns: int) -> QuerySpec:
     for field in doc:
         if field not in _KNOWN_FIELDS:
             raise QueryError(f"{field}: not a field of a query{_did_you_mean(field)}")
+    for field, most in MOST.items():
+        if isinstance(doc.get(field), list) and len(doc[field]) > most:
+            raise QueryError(f"{field}: {len(doc[field])} of them; the most is {most}")
     datasets = _string_list(doc.get("datasets", ["otel"]), "datasets")
     if not datasets:
         raise QueryError("datasets: name at least one dataset")
@@ -144,10 +152,15 @@ def parse_filter(item: Any, where: str) -> Filter:
     if op in LIST_OPERATORS:
         if not isinstance(value, list) or not value:
             raise QueryError(f"{where}: {op} needs a list of values, e.g. (a, b)")
+        if len(value) > MOST_LIST_VALUES:
+            raise QueryError(f"{where}: {len(value)} values; the most is {MOST_LIST_VALUES}")
     elif isinstance(value, list | dict):
         raise QueryError(
             f"{where}: {op} takes one value, not a {'list' if isinstance(value, list) else 'map'}"
         )
+    if op == "MATCH_REGEX" and len(str(value)) > MOST_PATTERN_CHARS:
+        raise QueryError(f"{where}: the regular expression is {len(str(value))} characters; "
+                         f"the most is {MOST_PATTERN_CHARS}")
     if op == "MATCH_REGEX" and (problem := regex_problem(str(value))):
         raise QueryError(f"{where}: invalid regular expression {value!r}: {problem}")
     typed: FilterValue = value
@@ -179,12 +192,16 @@ def _needle(value: Any) -> Needle | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        return Needle(value)
-    if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+        needle = Needle(value)
+    elif isinstance(value, dict) and isinstance(value.get("value"), str):
+        needle = Needle(value["value"], _flag(value, "isRegex"), _flag(value, "matchCase"))
+    else:
         raise QueryError('needle: give {"value": "text", "isRegex": false, "matchCase": false}')
-    needle = Needle(value["value"], _flag(value, "isRegex"), _flag(value, "matchCase"))
     if not needle.value:
         return None
+    if len(needle.value) > MOST_PATTERN_CHARS:
+        raise QueryError(f"needle: {len(needle.value)} characters; the most is "
+                         f"{MOST_PATTERN_CHARS}")
     if needle.is_regex and (problem := regex_problem(needle.value)):
         raise QueryError(f"needle: invalid regular expression: {problem}")
     return needle
