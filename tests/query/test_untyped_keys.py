@@ -31,6 +31,8 @@ def narrow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
                  {"first": "x", "note": 'say "hi" \\o/', "seq": 3}]
         assert client.post("/v1/events/greek", json=greek).status_code == 202
         assert client.post("/v1/events/regions", json=[{"region": "eu"}]).status_code == 202
+        odd_keys = [{"first": "x", "back\\slash\\": "b", 'quo"te': "q", "dot.ted": "d"}]
+        assert client.post("/v1/events/odd_keys", json=odd_keys).status_code == 202
         assert client.post("/v1/events/more_regions",
                            json=[{"first": "x", "region": "eu"}]).status_code == 202
     yield running
@@ -113,3 +115,12 @@ def test_a_key_in_a_column_of_one_dataset_and_the_overflow_of_another(
     result = narrow.query({"datasets": both, "calculations": ["COUNT"], "groupBys": ["region"],
                            "from": "1h"})
     assert result["aggregates"] == [{"groups": {"region": "eu"}, "values": {"COUNT": 2}}]
+
+
+@pytest.mark.parametrize("key", ["back\\slash\\", 'quo"te', "dot.ted"])
+def test_overflow_keys_with_backslashes_quotes_and_dots(narrow: RunningServer, key: str) -> None:
+    value = {"back\\slash\\": "b", 'quo"te': "q", "dot.ted": "d"}[key]
+    filters = [{"key": key, "operation": "=", "value": value}]
+    result = narrow.query({"datasets": ["odd_keys"], "calculations": ["COUNT"],
+                           "filters": filters, "groupBys": [key], "from": "1h"})
+    assert result["aggregates"] == [{"groups": {key: value}, "values": {"COUNT": 1}}]

@@ -38,7 +38,9 @@ def as_text(column: str, ftype: FieldType) -> str:
 
 
 def json_path(key: str) -> str:
-    return '$."' + key.replace('"', '\\"') + '"'
+    """A top-level key of a JSON object as a DuckDB JSON path (quotes and backslashes
+    escaped)."""
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass
