@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -67,3 +68,59 @@ def test_tail_refuses_unknown_datasets_and_bad_filters(server: RunningServer) ->
         assert client.get("/api/tail", params={"dataset": "nope"}).status_code == 400
         bad = client.get("/api/tail", params={"dataset": "tail", "filter": "$message BETWEEN 1"})
         assert bad.status_code == 400
+
+
+def stream_messages(server: RunningServer, key: str, params: dict[str, str],
+                    while_open: Any, stop_after: int) -> list[dict[str, Any]]:
+    """Open the stream with `key`, run `while_open()` in a thread, and gather events until
+    `stop_after` arrived, the server ends the stream or 20 s passed."""
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 20
+    with httpx.Client(base_url=server.url, timeout=30, headers={"x-api-key": key}) as client, \
+            client.stream("GET", "/api/tail", params=params) as response:
+        assert response.status_code == 200
+        lines = response.iter_lines()
+        assert next(lines) == ": tailing"
+        worker = threading.Thread(target=while_open)
+        worker.start()
+        try:
+            for line in lines:
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                if len(events) >= stop_after or time.monotonic() > deadline:
+                    break
+        finally:
+            worker.join()
+    return events
+
+
+def test_a_burst_bigger_than_a_page_arrives_whole(server: RunningServer) -> None:
+    def burst() -> None:
+        with server.client() as client:
+            for part in range(4):  # 2,400 events within a poll or two: pages of 500
+                events = [{"message": f"burst {part * 600 + i}"} for i in range(600)]
+                assert client.post("/v1/events/burst", json=events).status_code == 202
+
+    send_to = {"dataset": "burst"}
+    with server.client() as client:  # the dataset exists before the stream opens
+        assert client.post("/v1/events/burst", json=[{"message": "before"}]).status_code == 202
+    events = stream_messages(server, ADMIN_KEY, send_to, burst, stop_after=2400)
+    assert [e["$message"] for e in events] == [f"burst {i}" for i in range(2400)]
+
+
+def test_revoking_the_key_ends_the_stream(server: RunningServer) -> None:
+    send(server, "before")
+    with server.client() as client:
+        created = client.post("/api/api-keys", json={"scope": "query"}).json()
+    key, key_id = created["key"], created["id"]
+
+    def revoke_then_send() -> None:
+        with server.client() as client:
+            revoked = client.delete(f"/api/api-keys/{key_id}")
+            assert revoked.status_code == 200, revoked.text
+            time.sleep(1.5)  # past the stream's next poll
+            assert client.post("/v1/events/tail", json=[{"message": "after revoke"}]
+                               ).status_code == 202
+
+    events = stream_messages(server, key, {"dataset": "tail"}, revoke_then_send, stop_after=1)
+    assert events == []  # the stream ended without showing it

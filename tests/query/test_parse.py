@@ -400,7 +400,7 @@ BAD_SPECS: list[tuple[str, Any, str]] = [
     ("order-by-unknown", {"calculations": ["COUNT"], "orderBy": {"value": "p99"}},
      "orderBy.value: 'p99' is not a calculation or group; use COUNT"),
     ("order-by-unknown-events", {"orderBy": {"value": "p99"}},
-     "orderBy.value: 'p99' is not a calculation or group; use $timestamp"),
+     "orderBy.value: 'p99' is not a calculation or group; use $timestamp or $id"),
     ("order-by-time-with-calculations", {"calculations": ["COUNT"], "groupBys": ["$service"],
                                          "orderBy": {"value": "$timestamp"}},
      "orderBy.value: '$timestamp' is not a calculation or group; use COUNT, $service"),
@@ -472,3 +472,8 @@ def test_regexes_the_engine_takes_are_accepted() -> None:
 def test_events_are_ordered_by_time_either_way() -> None:
     spec = parse({"orderBy": {"value": "$timestamp", "order": "ASC"}})
     assert spec.is_events_query and spec.order_by == OrderBy("$timestamp", False)
+
+
+def test_events_are_ordered_by_arrival_for_a_tail() -> None:
+    spec = parse({"orderBy": {"value": "$id", "order": "ASC"}})
+    assert spec.is_events_query and spec.order_by == OrderBy("$id", False)

@@ -72,6 +72,12 @@ def granted_scope(request: Request) -> Scope | Response:
     return granted if isinstance(granted, Scope) else refuse_json(request, *granted)
 
 
+def still_allowed(request: Request, scope: Scope) -> bool:
+    """Whether the request's key or session still grants `scope` (for long streams)."""
+    granted = _scope_or_refusal(request)
+    return isinstance(granted, Scope) and allows(granted, scope)
+
+
 def _scope_or_refusal(request: Request) -> Scope | tuple[int, str]:
     runtime = request.app.state.limelight
     key = api_key_of(request)

@@ -20,15 +20,16 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from limelight.api.http import requires
+from limelight.api.http import requires, still_allowed
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest
 from limelight.query.run import QueryFn
-from limelight.query.tail import LOOKBACK, in_arrival_order, tail_spec
+from limelight.query.tail import LOOKBACK, arrived, in_arrival_order, tail_spec
 from limelight.runtime import Runtime
 
 POLL_S = 1.0
 BATCH = 500
+MOST_PER_POLL = 10_000  # per dataset; the rest comes with the next poll, at once
 _encode = msgspec.json.Encoder().encode
 
 
@@ -52,18 +53,23 @@ async def tail(request: Request) -> Response:
 
     async def stream() -> AsyncIterator[bytes]:
         yield b": tailing\n\n"
-        while not await request.is_disconnected():
+        # A revoked key or an ended console session ends the stream at the next poll.
+        while not await request.is_disconnected() and still_allowed(request, Scope.QUERY):
             found: list[dict[str, Any]] = []
+            behind = False
             for name in names:
-                spec = tail_spec(name, filters, needle, last_ids[name], BATCH)
-                found += (await run_in_threadpool(run, spec))["events"]
+                events = await run_in_threadpool(arrived, run, name, filters, needle,
+                                                 last_ids[name], BATCH, MOST_PER_POLL)
+                behind = behind or len(events) >= MOST_PER_POLL
+                found += events
             for event in in_arrival_order(found):
                 dataset = event["$dataset"]
                 last_ids[dataset] = max(last_ids[dataset], event["$id"])
                 position = ",".join(f"{n}:{i}" for n, i in last_ids.items()).encode()
                 yield b"event: event\nid: " + position + b"\ndata: " + _encode(event) + b"\n\n"
             yield b": poll\n\n"
-            await asyncio.sleep(POLL_S)
+            if not behind:
+                await asyncio.sleep(POLL_S)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"cache-control": "no-store", "x-accel-buffering": "no"})

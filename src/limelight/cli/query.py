@@ -13,7 +13,7 @@ from rich.console import Console
 
 from limelight.cli.client import ApiError, Connection, connect, connection_options
 from limelight.cli.render import event_line, render_result
-from limelight.query.tail import in_arrival_order, tail_spec
+from limelight.query.tail import arrived, in_arrival_order, tail_spec
 
 # What the query API answers for a dataset or key that has no events yet.
 _NOT_YET = re.compile(r"unknown (dataset|key) ")
@@ -119,7 +119,7 @@ def tail(
             else:
                 console.print(event_line(event), soft_wrap=True)
 
-    first = _poll(connection, names, filters, needle, last_ids, limit, follow)
+    first = _poll(connection, names, filters, needle, last_ids, limit, follow, newest=True)
     show(first[-limit:])
     try:
         while follow:
@@ -131,15 +131,22 @@ def tail(
 
 def _poll(
     connection: Connection, names: list[str], filters: tuple[str, ...], needle: str | None,
-    last_ids: dict[str, int], limit: int, waiting: bool,
+    last_ids: dict[str, int], page: int, waiting: bool, newest: bool = False,
 ) -> list[dict[str, Any]]:
-    """New events (by arrival order) of every dataset, oldest first. While `waiting` (tail
-    -f), a dataset or key that does not exist yet has no events yet, not an error."""
+    """New events of every dataset (with `newest`, only each one's last `page`), oldest
+    first. While `waiting` (tail -f), a dataset or key that does not exist yet has no
+    events yet, not an error."""
+
+    def run(spec: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = connection.request("POST", "/api/query", json=spec)
+        return found
+
     found: list[dict[str, Any]] = []
     for name in names:
-        spec = tail_spec(name, filters, needle, last_ids[name], limit)
         try:
-            found += connection.request("POST", "/api/query", json=spec)["events"]
+            found += (
+                run(tail_spec(name, filters, needle, last_ids[name], page, newest=True))["events"]
+                if newest else arrived(run, name, filters, needle, last_ids[name], page, 10 * page))
         except ApiError as exc:
             if not (waiting and exc.status == 400 and _NOT_YET.search(exc.detail)):
                 raise

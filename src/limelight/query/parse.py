@@ -218,9 +218,10 @@ def _order_by(value: Any, labels: list[str], group_bys: tuple[str, ...]) -> Orde
     if order not in ("ASC", "DESC"):
         raise QueryError(f"orderBy.order: {order!r} is not ASC or DESC")
     target = value["value"]
-    events_order = target == "$timestamp" and not labels  # an events query's only order
+    # Events are ordered by time, or by arrival ($id, within one dataset).
+    events_order = target in ("$timestamp", "$id") and not labels
     if target not in labels and target not in group_bys and not events_order:
-        choices = ", ".join(labels + list(group_bys)) or "$timestamp"
+        choices = ", ".join(labels + list(group_bys)) or "$timestamp or $id"
         raise QueryError(f"orderBy.value: {target!r} is not a calculation or group; use {choices}")
     return OrderBy(target, order == "DESC")
 

@@ -138,7 +138,9 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
     if spec.is_events_query:
         ascending = spec.order_by is not None and not spec.order_by.descending
         direction = "ASC" if ascending else "DESC"
-        order = f"{quote(TIMESTAMP)} {direction}, {quote(ID_FIELD)} {direction}"
+        by_arrival = spec.order_by is not None and spec.order_by.value == ID_FIELD
+        order = (f"{quote(ID_FIELD)} {direction}" if by_arrival
+                 else f"{quote(TIMESTAMP)} {direction}, {quote(ID_FIELD)} {direction}")
         sql = (f"SELECT * FROM {from_clause} WHERE {where} ORDER BY {order} "
                f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}")
         return Plan(None, Statement.build(sql, params.values), 0, (), spec,
