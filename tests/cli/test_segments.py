@@ -57,6 +57,27 @@ def test_a_broken_segment_is_found_then_set_aside(tmp_path: Path) -> None:
     assert newest.with_name(newest.name + ".unreadable").exists()  # kept, not deleted
 
 
+def test_setting_aside_a_dataset_s_only_segment_leaves_it_queryable(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / DATABASE_FILE, segment_rows=1)
+    store.append([spans("otel", 3, start_ns=100)])
+    store.seal("otel")
+    store.append([spans("other", 2, start_ns=100)])
+    store.close()
+    assert store.segment_dir is not None
+    (only,) = store.segment_dir.glob("*.parquet")
+    only.write_bytes(only.read_bytes()[:200])
+    code, output = segments("set-aside", only.name, "--data-dir", str(tmp_path))
+    assert code == 0, output
+    store = DuckDBStore(tmp_path / DATABASE_FILE, segment_rows=1)
+    try:
+        assert store.execute('SELECT count(*) FROM "otel"')[1][0][0] == 0
+        assert {d.name for d in store.datasets()} == {"otel", "other"}
+        store.append([spans("otel", 1, start_ns=400)])
+        assert store.execute('SELECT max("$id") FROM "otel"')[1][0][0] == 4
+    finally:
+        store.close()
+
+
 def test_set_aside_names_what_it_cannot_do(tmp_path: Path) -> None:
     data_dir, _ = sealed_data_dir(tmp_path)
     code, output = segments("set-aside", "nope.parquet", "--data-dir", str(data_dir))

@@ -110,8 +110,11 @@ class DuckDBStore(MetaDocuments):
             try:
                 segments.reconcile(self.segment_dir, self._segments)
                 # Views name absolute paths: made anew in case the data directory moved.
-                for name, kept in self._segments.items():
-                    segments.define_view(self._db, name, self.segment_dir, kept)
+                # A dataset without segments has none (a view left behind would name
+                # files no longer there).
+                for name in {*self._schemas, *self._segments}:
+                    segments.define_view(self._db, name, self.segment_dir,
+                                         self._segments.get(name, []))
             except (RuntimeError, duckdb.Error) as exc:
                 self._db.close()
                 if isinstance(exc, RuntimeError):
