@@ -104,3 +104,48 @@ def test_kill_9_mid_stream_loses_no_acknowledged_span(tmp_path: Path, segment_ro
         restarted.wait(timeout=30)
     missing = [b for b in acked if stored.get(f"b{b}") != 200]
     assert not missing, f"{len(missing)} acknowledged batches lost or partial: {missing[:5]}"
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_decoder_processes_end_with_a_killed_server(tmp_path: Path) -> None:
+    port = free_port()
+    server = start(tmp_path / "data", port, 0)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={
+                "x-api-key": KEY, "content-type": "application/x-protobuf"}) as client:
+            deadline = time.monotonic() + 60
+            while len(children_of(server.pid)) < 2 and time.monotonic() < deadline:
+                # Big requests start the decoder processes.
+                assert client.post("/v1/traces", content=spans_request(0, 3000)).status_code == 200
+                time.sleep(0.2)
+        decoders = children_of(server.pid)
+        assert len(decoders) >= 2
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in decoders) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in decoders if alive(pid)]
+    for pid in left:  # not to leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} of the server's processes outlived it"

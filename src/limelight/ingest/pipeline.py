@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,7 @@ R = TypeVar("R")
 SWITCH_INTERVAL_S = 0.0005
 # One decoder process per core, up to this many; none on a single core.
 MAX_WORKERS = 4
+ORPHAN_CHECK_S = 1.0  # how soon a decoder process notices the server is gone
 
 
 @dataclass
@@ -79,7 +81,7 @@ class _Workers:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_worker_started,
+                    initializer=_worker_started, initargs=(os.getpid(),),
                 )
                 self._warming = [self._pool.submit(_load, module) for _ in range(self.count)]
             if not all(future.done() for future in self._warming):
@@ -108,9 +110,19 @@ def _load(module: str) -> None:
     importlib.import_module(module)
 
 
-def _worker_started() -> None:
+def _worker_started(server_pid: int) -> None:
     # The server handles Ctrl-C and stops the pool itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(server_pid,), name="limelight-orphan-check",
+                     daemon=True).start()
+
+
+def _exit_with(server_pid: int) -> None:
+    """End this decoder process once the server is gone (killed with -9, it cannot stop
+    the pool): a process left behind holds 100 MB and the server's log open."""
+    while os.getppid() == server_pid:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(0)
 
 
 class IngestQueue:
