@@ -109,6 +109,31 @@ def test_scopes_and_masked_secrets(server: RunningServer) -> None:
         assert client.get("/api/resources").status_code == 401
 
 
+SLACK = {"type": "channel", "properties": {
+    "kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/tokentoken"}}
+HOOK = {"type": "channel", "properties": {
+    "kind": "webhook", "url": "https://bot:pw@hooks.example.com/in?token=t0ken", "secret": "s"}}
+CHECK = {"type": "check", "properties": {
+    "url": "https://probe:pw@shop.example.com/health?key=k3y", "method": "POST",
+    "headers": {"authorization": "Bearer b3arer"}, "body": '{"password": "p4ss"}'}}
+
+
+def test_a_query_key_reads_no_url_token_header_or_body_secret(server: RunningServer) -> None:
+    response = put(server, "sec", {"slack": SLACK, "hook": HOOK, "probe": CHECK})
+    assert response.status_code == 200, response.text
+    shown = {d["id"]: d["properties"] for d in listed(server, server.create_key("query"))
+             if d["service"] == "sec"}
+    text = str(shown)
+    for secret in ("tokentoken", "pw", "t0ken", "k3y", "b3arer", "p4ss", "T0/B0"):
+        assert secret not in text, secret
+    assert shown["slack"]["url"] == "https://hooks.slack.com/********"
+    assert shown["hook"]["url"] == "https://bot:********@hooks.example.com/********"
+    assert shown["probe"]["url"] == "https://probe:********@shop.example.com/health?********"
+    assert shown["probe"]["headers"] == {"authorization": "********"}
+    admin = {d["id"]: d["properties"] for d in listed(server) if d["service"] == "sec"}
+    assert admin["slack"] == SLACK["properties"] and admin["probe"] == CHECK["properties"]
+
+
 def send_error_bursts(server: RunningServer, bursts: int, per_burst: int = 20) -> None:
     """`bursts` bursts of errors 20 minutes apart over the last hour, over HTTP."""
     now_ms = int(time.time() * 1000)

@@ -197,7 +197,7 @@ def pull(directory: Path, service: str | None, url: str, api_key: str | None,
     path.write_text(pulled_text(name, missing, conn.url))
     click.echo(f"Wrote {len(missing)} resources to {path}: {', '.join(missing)}")
     if any(stored.MASK in str(spec["properties"]) for spec in missing.values()):
-        click.echo("Some channel secrets were masked (read with a non-admin key): fill them in.",
+        click.echo("Some secrets were masked (read with a non-admin key): fill them in.",
                    err=True)
 
 

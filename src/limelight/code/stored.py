@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 COLLECTION = "resources"
 # Channel properties that a key without admin scope does not get to read.
@@ -54,9 +55,43 @@ def specs_of(docs: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def masked(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A channel's secrets replaced by a mask (for keys that may read but not administer)."""
+    """A resource without its secrets (for keys that may read but not administer): a
+    channel's keys and passwords, and its URL past the host (a Slack or chat webhook's
+    path is its token); a check's header values, body, and the password and query of
+    its URL."""
     props = doc.get("properties")
-    if doc.get("type") != "channel" or not isinstance(props, dict):
+    if not isinstance(props, dict):
         return dict(doc)
-    hidden = {k: (MASK if k in SECRET_PROPERTIES and v else v) for k, v in props.items()}
+    hidden = dict(props)
+    if doc.get("type") == "channel":
+        for name, value in props.items():
+            if name in SECRET_PROPERTIES and value:
+                hidden[name] = MASK
+            elif name == "url" and isinstance(value, str):
+                hidden[name] = _url_masked(value, keep_path=False)
+    elif doc.get("type") == "check":
+        if isinstance(props.get("headers"), dict):
+            hidden["headers"] = {name: MASK for name in props["headers"]}
+        if props.get("body"):
+            hidden["body"] = MASK
+        if isinstance(props.get("url"), str):
+            hidden["url"] = _url_masked(props["url"], keep_path=True)
+    else:
+        return dict(doc)
     return {**doc, "properties": hidden}
+
+
+def _url_masked(url: str, keep_path: bool) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}:{MASK}@{host}" if parts.password else f"{MASK}@{host}"
+    if keep_path:
+        path = parts.path
+        query = MASK if parts.query else ""
+    else:
+        path = f"/{MASK}" if parts.path.strip("/") or parts.query else parts.path
+        query = ""
+    return urlunsplit((parts.scheme, host, path, query, ""))
