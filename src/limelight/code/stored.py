@@ -71,7 +71,7 @@ def masked(doc: Mapping[str, Any]) -> dict[str, Any]:
                 hidden[name] = _url_masked(value, keep_path=False)
     elif doc.get("type") == "check":
         if isinstance(props.get("headers"), dict):
-            hidden["headers"] = {name: MASK for name in props["headers"]}
+            hidden["headers"] = dict.fromkeys(props["headers"], MASK)
         if props.get("body"):
             hidden["body"] = MASK
         if isinstance(props.get("url"), str):
