@@ -8,6 +8,7 @@ an instant selector takes each series' newest sample within the 5-minute lookbac
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
@@ -26,7 +27,7 @@ from limelight.query.promql.ast import (
     value_type,
 )
 from limelight.query.promql.binary import binary
-from limelight.query.promql.errors import BadData, ExecutionError
+from limelight.query.promql.errors import BadData, ExecutionError, QueryTimeout
 from limelight.query.promql.functions import absent_labels, call
 from limelight.query.promql.select import LOOKBACK_MS, select_series
 from limelight.query.promql.values import (
@@ -46,6 +47,9 @@ from limelight.store.api import Reader
 
 # Prometheus refuses range queries of more points than this per series.
 MAX_POINTS = 11_000
+# As Prometheus's --query.timeout (2 min there): evaluation holds a worker thread and the
+# interpreter, so a query that costs more (a subquery of millions of steps) is stopped.
+TIMEOUT_S = 60.0
 
 
 def instant_query(reader: Reader, query: str, time_ms: int) -> Value:
@@ -75,6 +79,7 @@ def range_query(reader: Reader, query: str, start_ms: int, end_ms: int,
     evaluator = Evaluator(_select(reader, node, start_ms, end_ms))
     found: dict[Labels, RangeSeries] = {}
     for time_ms in range(start_ms, end_ms + 1, step_ms):
+        evaluator.check_time()
         value = evaluator.eval(node, time_ms)
         samples = Vector([Sample((), value.value)]) if isinstance(value, Scalar) else value
         assert isinstance(samples, Vector)
@@ -129,8 +134,17 @@ def check_unique(vector: Vector) -> Vector:
 class Evaluator:
     """Evaluates nodes at a time, over series selected beforehand."""
 
-    def __init__(self, series: dict[Selector, list[Series]]) -> None:
+    def __init__(self, series: dict[Selector, list[Series]],
+                 timeout_s: float = TIMEOUT_S) -> None:
         self.series = series
+        self.timeout_s = timeout_s
+        self.deadline = time.monotonic() + timeout_s
+
+    def check_time(self) -> None:
+        """Called at each step of a range query or subquery."""
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout(f"query timed out in expression evaluation (after "
+                               f"{self.timeout_s:g}s)")
 
     def eval(self, node: Node, time_ms: int) -> Value:
         if isinstance(node, Number):
@@ -188,6 +202,7 @@ class Evaluator:
         first = -(-start // node.step_ms) * node.step_ms
         found: dict[Labels, RangeSeries] = {}
         for inner_ms in range(first, reference + 1, node.step_ms):
+            self.check_time()
             value = self.eval(node.expr, inner_ms)
             samples = Vector([Sample((), value.value)]) if isinstance(value, Scalar) else value
             assert isinstance(samples, Vector)

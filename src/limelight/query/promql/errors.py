@@ -1,6 +1,7 @@
-"""The two ways a PromQL request fails, as Prometheus tells them apart: a query or
-parameter that is wrong (400, `bad_data`), and a query that is valid but cannot be
-evaluated on this data (422, `execution`)."""
+"""The ways a PromQL request fails, as Prometheus tells them apart: a query or
+parameter that is wrong (400, `bad_data`), a query that is valid but cannot be
+evaluated on this data (422, `execution`), and one that takes too long (503,
+`timeout`)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,8 @@ class BadData(BadRequest):
 class ExecutionError(LimelightError):
     status = 422
     error_type = "execution"
+
+
+class QueryTimeout(LimelightError):
+    status = 503
+    error_type = "timeout"
