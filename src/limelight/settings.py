@@ -89,6 +89,11 @@ class Settings:
         "", "LIMELIGHT_CHECK_CA_FILE",
         "PEM file of extra CA certificates health checks trust (for internal sites).",
     )
+    max_connections: int = _setting(
+        1000, "LIMELIGHT_MAX_CONNECTIONS",
+        "Open connections the server takes before answering 503 (slow or idle clients "
+        "cannot use up its file descriptors).", int,
+    )
     session_hours: float = _setting(
         168.0, "LIMELIGHT_SESSION_HOURS",
         "Hours a console login lasts before the browser must log in again.", float,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
+
 from limelight.settings import describe
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, free_port
 
 
 def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,3 +60,35 @@ def test_help_lists_every_setting_with_its_default() -> None:
         assert " ".join(help_text.split()) in text
         if default not in ("", False):
             assert f"default {default}" in text
+
+
+def test_connections_past_the_limit_are_answered_503(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "limelight", "serve", "--port", str(port),
+         "--data-dir", str(tmp_path / "data")],
+        env={**os.environ, "LIMELIGHT_MAX_CONNECTIONS": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/healthz"
+    idle: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        # Clients that connect and send nothing (or trickle) hold the connections.
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        time.sleep(0.3)
+        assert httpx.get(url).status_code == 503
+        for connection in idle:
+            connection.close()
+        time.sleep(0.3)
+        assert httpx.get(url).status_code == 200
+    finally:
+        for connection in idle:
+            connection.close()
+        server.terminate()
+        server.wait(timeout=30)

@@ -56,7 +56,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool 
     )
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=10, limit_concurrency=settings.max_connections,
     )
 
 
