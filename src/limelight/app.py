@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -38,7 +39,7 @@ from limelight.api import query as query_api
 from limelight.api import resources as resources_api
 from limelight.api import sentry as sentry_api
 from limelight.api import tail as tail_api
-from limelight.api.http import json_response
+from limelight.api.http import http_error, json_response
 from limelight.apikeys import KeyRing, Scope
 from limelight.checks.probe import Prober
 from limelight.checks.scheduler import CheckScheduler
@@ -219,4 +220,5 @@ def create_app(settings: Settings) -> Starlette:
         *tail_api.routes,
         *console_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={HTTPException: http_error})

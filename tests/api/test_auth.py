@@ -128,3 +128,23 @@ def test_the_last_admin_key_cannot_be_revoked(tmp_path: Path) -> None:
             assert client.get("/api/api-keys").status_code == 200
     finally:
         stop_server(running)
+
+
+def test_unknown_paths_and_methods_answer_json_naming_what_is_allowed(
+        server: RunningServer) -> None:
+    with server.client() as client:
+        missing = client.get("/api/nothing-here")
+        assert missing.status_code == 404
+        assert missing.json() == {"message": "no such endpoint: GET /api/nothing-here"}
+        # /api/api-keys is two routes (GET, POST): the 405 names both.
+        wrong = client.delete("/api/api-keys")
+        assert wrong.status_code == 405
+        assert wrong.headers["allow"] == "GET, HEAD, POST"
+        assert wrong.json()["message"] == "DELETE is not allowed here; use GET, HEAD, POST"
+        head = client.head("/api/tail", timeout=5)
+        assert head.status_code == 200
+        assert head.headers["content-type"].startswith("text/event-stream")
+    with server.client(None) as client:
+        refused = client.get("/api/datasets")
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == 'Bearer realm="limelight"'

@@ -9,8 +9,10 @@ from typing import Any
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Match, Route
 
 from limelight.apikeys import Scope, allows
 from limelight.exceptions import (
@@ -63,7 +65,30 @@ Refuse = Callable[[Request, int, str], Response]
 
 
 def refuse_json(request: Request, status: int, message: str) -> Response:
-    return json_response({"message": message}, status)
+    headers = {"WWW-Authenticate": 'Bearer realm="limelight"'} if status == 401 else None
+    return json_response({"message": message}, status, headers)
+
+
+_MACHINE_PATHS = ("/api/", "/v1/", "/loki/", "/-/", "/healthz")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths (404) and methods (405), as JSON on the API's paths. A 405 names every
+    method the path takes, over all the routes that serve it."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed: set[str] = set()
+        for route in request.app.routes:
+            if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL:
+                allowed |= route.methods or set()
+        headers["Allow"] = ", ".join(sorted(allowed))
+    if not request.url.path.startswith(_MACHINE_PATHS):
+        return PlainTextResponse(exc.detail, exc.status_code, headers)
+    message = (f"no such endpoint: {request.method} {request.url.path}"
+               if exc.status_code == 404 else
+               f"{request.method} is not allowed here; use {headers.get('Allow', '')}")
+    return json_response({"message": message}, exc.status_code, headers)
 
 
 def granted_scope(request: Request) -> Scope | Response:

@@ -41,6 +41,9 @@ async def tail(request: Request) -> Response:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise BadRequest(f"dataset: unknown {', '.join(unknown)}; send data to it first")
+    headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
+    if request.method == "HEAD":  # the stream's headers, without a stream that never ends
+        return Response(headers=headers, media_type="text/event-stream")
     filters = request.query_params.getlist("filter")
     needle = request.query_params.get("needle") or None
     run = runtime.engine.run
@@ -71,8 +74,7 @@ async def tail(request: Request) -> Response:
             if not behind:
                 await asyncio.sleep(POLL_S)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
 def _newest_id(run: QueryFn, name: str, filters: list[str], needle: str | None) -> int:
