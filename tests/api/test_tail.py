@@ -124,3 +124,12 @@ def test_revoking_the_key_ends_the_stream(server: RunningServer) -> None:
 
     events = stream_messages(server, key, {"dataset": "tail"}, revoke_then_send, stop_after=1)
     assert events == []  # the stream ended without showing it
+
+
+def test_a_tail_of_more_datasets_than_it_follows_is_400(server: RunningServer) -> None:
+    with server.client() as client:
+        for i in range(51):
+            assert client.post(f"/v1/events/many{i}", json=[{"message": "x"}]).status_code == 202
+        refused = client.get("/api/tail")
+        assert refused.status_code == 400
+        assert "a tail follows at most 50: name them with ?dataset=" in refused.json()["message"]

@@ -23,12 +23,14 @@ from starlette.routing import Route
 from limelight.api.http import requires, still_allowed
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest
+from limelight.query.parse import MOST
 from limelight.query.run import QueryFn
 from limelight.query.tail import LOOKBACK, arrived, in_arrival_order, tail_spec
 from limelight.runtime import Runtime
 
 POLL_S = 1.0
 BATCH = 500
+MOST_DATASETS = MOST["datasets"]
 MOST_PER_POLL = 10_000  # per dataset; the rest comes with the next poll, at once
 _encode = msgspec.json.Encoder().encode
 
@@ -41,6 +43,9 @@ async def tail(request: Request) -> Response:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise BadRequest(f"dataset: unknown {', '.join(unknown)}; send data to it first")
+    if len(names) > MOST_DATASETS:  # each is read every second
+        raise BadRequest(f"dataset: {len(names)} datasets; a tail follows at most "
+                         f"{MOST_DATASETS}: name them with ?dataset=")
     headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
     if request.method == "HEAD":  # the stream's headers, without a stream that never ends
         return Response(headers=headers, media_type="text/event-stream")
