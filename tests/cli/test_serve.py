@@ -92,3 +92,25 @@ def test_connections_past_the_limit_are_answered_503(tmp_path: Path) -> None:
             connection.close()
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_what_the_server_writes_is_its_user_s_alone(tmp_path: Path) -> None:
+    port = free_port()
+    data_dir = tmp_path / "data"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "limelight", "serve", "--port", str(port),
+         "--data-dir", str(data_dir)],
+        env={**os.environ, "LIMELIGHT_ADMIN_KEY": "perm-key"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (data_dir / "limelight.duckdb").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        written = list(data_dir.rglob("*"))
+        assert written
+        for path in written:
+            assert path.stat().st_mode & 0o077 == 0, f"{path} is {oct(path.stat().st_mode)}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

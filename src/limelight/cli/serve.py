@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import socket
 import textwrap
 from pathlib import Path
@@ -50,6 +51,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, demo: bool 
     # shows no first keys it would then lose).
     _check_port(settings.host, settings.port)
     _check_data_dir(settings.data_dir / DATABASE_FILE)
+    # The database holds key hashes, sessions and the obfuscation secret: what the server
+    # writes (database, WAL, segments) is its user's alone.
+    os.umask(0o077)
     click.echo(
         f"Limelight on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
         err=True,
