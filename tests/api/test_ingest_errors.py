@@ -300,3 +300,17 @@ def test_a_number_written_in_other_digits_is_400_not_500(server: RunningServer) 
                      "/api/v1/metadata?limit=\u00b2"):
             answer = client.get(path)
             assert answer.status_code == 400, (path, answer.status_code, answer.text[:200])
+
+
+def test_a_body_that_says_it_is_not_json_is_415(server: RunningServer) -> None:
+    with server.client() as client:
+        for path in ("/v1/events/typed", "/api/query"):
+            for kind in ("application/xml", "application/x-protobuf"):
+                answer = client.post(path, content=b"[]", headers={"content-type": kind})
+                assert answer.status_code == 415, (path, kind, answer.text)
+                assert "send application/json" in answer.json()["message"]
+        for kind in ("application/json; charset=utf-8", "application/x-ndjson", "text/plain",
+                     "application/x-www-form-urlencoded", ""):
+            answer = client.post("/v1/events/typed", content=b'{"message": "ok"}',
+                                 headers={"content-type": kind})
+            assert answer.status_code == 202, (kind, answer.text)

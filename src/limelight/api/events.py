@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import json_response, read_body, requires
+from limelight.api.http import json_response, read_body, require_json, requires
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest
 from limelight.ingest.events import DecodedEvents, decode_events
@@ -35,6 +35,7 @@ async def post_events(request: Request) -> Response:
         dataset = check_dataset_name(request.path_params["dataset"])
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
+    require_json(request)
     body = await read_body(request, settings.max_events_request_bytes)
     service = request.headers.get("x-service") or "default"
     namespace = request.headers.get("x-namespace") or None

@@ -191,6 +191,21 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+# JSON bodies: JSON and NDJSON types, plain text, none at all, and what `curl -d` sends.
+_JSON_TYPES = frozenset({"", "application/json", "application/x-ndjson", "application/ndjson",
+                         "application/jsonl", "application/x-jsonlines", "text/plain",
+                         "application/x-www-form-urlencoded"})
+
+
+def require_json(request: Request) -> None:
+    """415 for a body that says it is something else than JSON (XML, protobuf...)."""
+    kind = media_type(request)
+    if kind not in _JSON_TYPES and not kind.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"content-type {kind!r} is not supported; send application/json "
+            "(or application/x-ndjson)")
+
+
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     """A whole-number query parameter within [low, high]; 400 naming it otherwise."""
     raw = request.query_params.get(name)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from limelight.api.http import json_response, read_body, requires
+from limelight.api.http import json_response, read_body, require_json, requires
 from limelight.apikeys import Scope
 from limelight.exceptions import BadRequest, NotFound
 from limelight.query.trace import fetch_trace
@@ -20,6 +20,7 @@ MAX_SPEC_BYTES = 1024 * 1024
 @requires(Scope.QUERY)
 async def post_query(request: Request) -> Response:
     runtime: Runtime = request.app.state.limelight
+    require_json(request)
     body = await read_body(request, MAX_SPEC_BYTES)
     try:
         spec = msgspec.json.decode(body)
