@@ -113,6 +113,27 @@ def test_grouped_p99_query_draws_chart_and_table(page: Page,
     expect(page.locator("#aggregates tbody tr")).to_have_count(1)
 
 
+def test_back_shows_the_query_and_range_before(page: Page) -> None:
+    plain = {"datasets": ["otel"], "calculations": ["COUNT"], "groupBys": ["$service"]}
+    page.goto("/query?q=" + quote(json.dumps(plain)))
+    expect(page.locator("#aggregates tbody tr").first).to_be_visible()
+    page.locator("#order").select_option("COUNT")
+    page.locator("#direction").select_option("ASC")
+    page.click("#run")
+    page.wait_for_function("() => location.search.includes('orderBy')")
+    entries = page.evaluate("history.length")
+    page.locator("#range").select_option("15m")
+    page.wait_for_function("() => location.search.includes('from=15m')")
+    assert page.evaluate("history.length") == entries + 1  # one entry per change
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('from=15m')")
+    expect(page.locator("#range")).to_have_value("1h")
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('orderBy')")
+    expect(page.locator("#order")).to_have_value("")  # the ORDER BY of query A: none
+    assert json.loads(url_params(page)["q"][0]) == {**plain, "granularity": "auto"}  # as it was
+
+
 def test_clicking_a_value_filters_the_events(page: Page) -> None:
     page.goto("/events?dataset=otel")
     first = page.locator(".ev .line").first

@@ -38,6 +38,18 @@ def test_no_data_says_to_run_the_demo(empty_page: Page, path: str, box: str) -> 
     expect(empty_page.locator(f"{box} .state.empty")).to_contain_text("limelight demo")
 
 
+def test_the_query_builder_works_before_there_is_data(empty_page: Page) -> None:
+    empty_page.goto("/query")
+    expect(empty_page.locator("#table .state.empty")).to_contain_text("limelight demo")
+    expect(empty_page.locator("#range")).to_be_visible()  # the time range to widen
+    empty_page.click("#add-group")
+    expect(empty_page.locator(".group-key")).to_have_count(1)
+    empty_page.locator(".group-key").fill("$service")
+    empty_page.click("#run")  # the server's reason, not a reload of the page
+    expect(empty_page.locator("#table .state.error")).to_contain_text("unknown dataset")
+    assert "groupBys" in empty_page.url
+
+
 def test_a_bad_query_shows_the_servers_reason(empty_page: Page,
                                               empty_server: RunningServer) -> None:
     with empty_server.client() as client:

@@ -59,11 +59,17 @@ const LL = (() => {
 
   const params = () => new URLSearchParams(location.search);
 
+  // Changed keys keep their place in the query string, so setting a value it already
+  // has changes nothing (and adds no history entry).
   function setParams(changes, push = true) {
-    const next = params();
-    for (const [key, value] of Object.entries(changes)) {
-      next.delete(key);
-      for (const item of [].concat(value ?? [])) if (item !== "") next.append(key, item);
+    const next = new URLSearchParams();
+    const values = (key) => [].concat(changes[key] ?? []).filter((item) => item !== "");
+    for (const [key, value] of params()) {
+      if (!(key in changes)) next.append(key, value);
+      else if (!next.has(key)) for (const item of values(key)) next.append(key, item);
+    }
+    for (const key of Object.keys(changes)) {
+      if (!next.has(key)) for (const item of values(key)) next.append(key, item);
     }
     const url = location.pathname + (next.toString() ? "?" + next : "");
     if (url !== location.pathname + location.search) {

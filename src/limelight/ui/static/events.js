@@ -94,7 +94,7 @@
       LL.setParams({tail: tailBox.checked ? "1" : []}, false);
       follow(tailBox.checked);
     });
-    window.addEventListener("popstate", load);
+    window.addEventListener("popstate", () => { LL.timePicker(load); load(); });
     LL.timePicker(load);
     load();
   }

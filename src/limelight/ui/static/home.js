@@ -69,7 +69,7 @@
     }
   }
 
-  window.addEventListener("popstate", load);
+  window.addEventListener("popstate", () => { LL.timePicker(load); load(); });
   LL.timePicker(load);
   load();
 })();

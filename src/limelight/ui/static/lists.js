@@ -119,6 +119,7 @@
       LL.setParams({errors: e.target.checked ? "1" : []});
       traces();
     });
+    window.addEventListener("popstate", () => { LL.timePicker(traces); traces(); });
     LL.timePicker(traces);
     traces();
   }

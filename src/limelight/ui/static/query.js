@@ -123,7 +123,8 @@
     $("limit").value = spec.limit || 100;
     const granularity = spec.granularity || "auto";
     $("granularity").replaceChildren(...options([...new Set([...GRANULARITIES, granularity])], granularity));
-    syncOrder(typeof spec.orderBy === "string" ? {value: spec.orderBy} : spec.orderBy);
+    syncOrder(typeof spec.orderBy === "string" ? {value: spec.orderBy}
+      : spec.orderBy || {value: ""});
   }
 
   // ORDER BY offers what the query has: its calculations and its groups.
@@ -217,7 +218,7 @@
     try {
       const {datasets} = await LL.api("/api/datasets");
       const names = datasets.map((d) => d.name);
-      if (!names.length) { LL.noData($("table"), "events"); return; }
+      empty = !names.length;
       const chosen = (spec.datasets || [names.includes("otel") || !names.length ? "otel" : names[0]])[0];
       if (!names.includes(chosen)) names.push(chosen);
       $("dataset").replaceChildren(...options(names, chosen));
@@ -238,8 +239,10 @@
     form.addEventListener("submit", (e) => { e.preventDefault(); run(true); });
     window.addEventListener("popstate", () => { fillForm(specFromUrl()); LL.timePicker(() => run(true)); run(false); });
     LL.timePicker(() => run(true));
-    run(false);
+    if (empty) LL.noData($("table"), "events");  // the builder stays usable meanwhile
+    else run(false);
   }
 
+  let empty = false;
   init();
 })();
