@@ -261,3 +261,20 @@ def test_ask_ai_about_an_alert_from_the_alerts_page(page: Page) -> None:
     row.locator("button.ai").click()
     expect(page.locator("#ai-summary")).to_contain_text("Alert 'Payments failing' (critical)",
                                                         timeout=30_000)
+
+
+def test_an_empty_bucket_of_a_count_is_drawn_as_zero(page: Page) -> None:
+    page.goto("/query")
+    expect(page.locator("#run")).to_be_visible()
+    labels = page.evaluate("""() => [...LL.countLabels({calculations: [
+        "COUNT", "count as n", "COUNT_DISTINCT(user.id)", "P99($duration_ms) as p99",
+        {operation: "COUNT", alias: "k"}, {operation: "SUM", key: "x"}]})]""")
+    assert labels == ["COUNT", "n", "COUNT_DISTINCT(user.id)", "k"]
+    series = [{"time": 0, "data": []},
+              {"time": 60_000, "data": [{"groups": {}, "values": {"COUNT": 3}}]}]
+    columns = page.evaluate("([s, empty]) => Chart.columns(s, [{}], 'COUNT', empty)"
+                            ".map((c) => Array.from(c))", [series, 0])
+    assert columns == [[0, 60], [0, 3]]
+    gaps = page.evaluate("(s) => Chart.columns(s, [{}], 'COUNT').map((c) => Array.from(c))",
+                         series)
+    assert gaps == [[0, 60], [None, 3]]

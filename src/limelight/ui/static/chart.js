@@ -12,10 +12,11 @@ const Chart = (() => {
 
   // The response's series as uPlot columns: x in seconds, then one column per group in
   // the order of `groupsInOrder` (the aggregate table's order, so colours match).
-  function columns(series, groupsInOrder, label) {
+  // A bucket without the group's point is `empty`: 0 for counts, else a gap.
+  function columns(series, groupsInOrder, label, empty = null) {
     const index = new Map(groupsInOrder.map((g, i) => [groupKey(g), i]));
     const xs = new Float64Array(series.length);
-    const ys = groupsInOrder.map(() => new Array(series.length).fill(null));
+    const ys = groupsInOrder.map(() => new Array(series.length).fill(empty));
     series.forEach((bucket, t) => {
       xs[t] = bucket.time / 1000;
       for (const point of bucket.data) {
@@ -27,7 +28,7 @@ const Chart = (() => {
   }
 
   // Draws `label` of every group; `onZoom(fromMs, toMs)` when the user drags a range.
-  function draw(container, series, groupsInOrder, label, onZoom) {
+  function draw(container, series, groupsInOrder, label, onZoom, empty = null) {
     destroy();
     const axis = {stroke: cssColor("--muted"), grid: {stroke: cssColor("--line"), width: 1},
       ticks: {stroke: cssColor("--line"), width: 1}};
@@ -49,7 +50,7 @@ const Chart = (() => {
       }]},
     };
     container.replaceChildren();
-    plot = new uPlot(options, columns(series, groupsInOrder, label), container);
+    plot = new uPlot(options, columns(series, groupsInOrder, label, empty), container);
     // Redraw on a real width change only: the observer also fires once when it starts.
     let width = options.width;
     resize = new ResizeObserver(() => {
@@ -74,5 +75,5 @@ const Chart = (() => {
     }, [xs, ys], container);
   }
 
-  return {draw, destroy, sparkline, groupKey, groupLabel};
+  return {draw, destroy, sparkline, groupKey, groupLabel, columns};
 })();

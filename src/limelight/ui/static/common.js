@@ -107,6 +107,26 @@ const LL = (() => {
   }
 
   // `from`/`to` as the URL has them (epoch ms or relative) to a datetime-local value.
+  // The labels of a spec's COUNT and COUNT_DISTINCT calculations (labelled as the server
+  // does: the alias, else the calculation as written): an empty bucket of these is 0.
+  function countLabels(spec) {
+    const found = new Set();
+    for (const calc of spec.calculations || []) {
+      let op; let label;
+      if (typeof calc === "string") {
+        const match = /^\s*([A-Za-z_0-9]+)\s*(?:\([^()]*\))?\s*(?:\s[aA][sS]\s+(.+?))?\s*$/.exec(calc);
+        if (!match) continue;
+        op = match[1].toUpperCase();
+        label = match[2] ? match[2].trim() : calc.trim();
+      } else {
+        op = String(calc.operation || calc.operator || "").toUpperCase();
+        label = calc.alias || (calc.key ? `${op}(${calc.key})` : op);
+      }
+      if (op === "COUNT" || op === "COUNT_DISTINCT") found.add(label);
+    }
+    return found;
+  }
+
   function localInput(value) {
     const date = /^\d+$/.test(value) ? new Date(Number(value)) : value === "now" ? new Date() : null;
     if (!date || isNaN(date)) return "";
@@ -153,6 +173,6 @@ const LL = (() => {
     }
   }
 
-  return {api, ApiError, el, state, noData, params, setParams, range, timePicker, color,
+  return {api, ApiError, el, state, noData, params, setParams, range, timePicker, color, countLabels,
     number, duration, shortTime, askAI};
 })();

@@ -15,15 +15,16 @@
     return "/query?" + new URLSearchParams({q: JSON.stringify(rest), ...LL.range()});
   };
 
-  function timeseries(body, result) {
+  function timeseries(body, result, spec) {
     const label = firstLabel(result);
+    const empty = LL.countLabels(spec).has(label) ? 0 : null;  // counts: 0, not a gap
     const groups = result.aggregates.slice(0, 30).map((a) => a.groups);
     if (!label || !result.series.length) return LL.noData(body, "events");
     const keys = groups.map((g) => Chart.groupKey(g));
     const xs = result.series.map((b) => b.time / 1000);
     const ys = keys.map((k) => result.series.map((b) => {
       const point = b.data.find((d) => Chart.groupKey(d.groups) === k);
-      return point ? point.values[label] ?? null : null;
+      return point ? point.values[label] ?? empty : empty;
     }));
     const width = Math.max(body.clientWidth, 280);
     plots.push(new uPlot({
@@ -91,7 +92,7 @@
       box.append(el("section", {class: "widget " + widget.type, "data-type": widget.type},
         el("header", {}, el("h2", {}, widget.title || widget.query_id || widget.type), links), body));
       if (widget.error) LL.state(body, "error", widget.error);
-      else DRAW[widget.type](body, widget.result);
+      else DRAW[widget.type](body, widget.result, widget.spec || {});
     }
   }
 

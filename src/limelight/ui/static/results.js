@@ -25,7 +25,9 @@ const QueryResults = (() => {
       labels.map((l) => el("option", {value: l}, l)));
     const ask = el("button", {type: "button", class: "ai", onclick: () => LL.askAI({kind: "query", query: spec})}, "Ask AI");
     box.replaceChildren(el("div", {class: "row"}, picker, " ", ask), canvas);
-    const drawn = () => Chart.draw(canvas, series.series, groups, picker.value, onZoom);
+    const counts = LL.countLabels(spec);
+    const drawn = () => Chart.draw(canvas, series.series, groups, picker.value, onZoom,
+      counts.has(picker.value) ? 0 : null);
     picker.addEventListener("change", drawn);
     drawn();
   }
