@@ -8,6 +8,7 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from limelight.alerts.channels import alertmanager, mail, pagerduty, slack, webhook
-from limelight.alerts.channels.base import Notification, console_link
+from limelight.alerts.channels.base import Notification, Outcome, console_link
 from limelight.alerts.delivery import Delivery, Dispatcher
 from limelight.alerts.history import AlertRecords
 from limelight.store.duckdb import DuckDBStore
@@ -131,6 +132,9 @@ def test_email_over_smtp(mailbox: Mailbox) -> None:
     [(envelope, message)] = mailbox.messages
     assert envelope.rcpt_tos == ["oncall@example.com"]
     assert message["Subject"].startswith("[CRITICAL] [FIRING] Checkout errors")
+    # RFC 5322 wants both: the evaluation's time, and an id of its own.
+    assert parsedate_to_datetime(message["Date"]).timestamp() == 1_795_336_260
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
     assert "Threshold:  > 50" in message.get_content()
     assert note().link in message.get_content().replace("=\n", "")
 
@@ -143,7 +147,8 @@ def test_email_to_a_closed_port_is_retryable() -> None:
     assert not outcome.ok and outcome.retryable
 
 
-def deliver(receiver: Receiver, attempts: int = 4) -> tuple[bool, list[dict[str, Any]]]:
+def deliver(receiver: Receiver, attempts: int = 4,
+            kind: str = "slack") -> tuple[bool, list[dict[str, Any]]]:
     records = AlertRecords(DuckDBStore(None))
 
     async def go() -> bool:
@@ -151,7 +156,7 @@ def deliver(receiver: Receiver, attempts: int = 4) -> tuple[bool, list[dict[str,
         await dispatcher.start()
         try:
             return await dispatcher.submit(Delivery(
-                "chat", {"kind": "slack", "url": receiver.url}, note()))
+                "chat", {"kind": kind, "url": receiver.url}, note()))
         finally:
             await dispatcher.stop()
 
@@ -165,6 +170,22 @@ def test_retries_until_delivered(receivers: Callable[[Reply], Receiver]) -> None
     assert delivered
     assert [(e["attempt"], e["ok"], e["status"], e["final"]) for e in entries] == [
         (1, False, 503, False), (2, False, 503, False), (3, True, 200, True)]
+
+
+def test_every_attempt_of_a_webhook_carries_one_delivery_id(
+        receivers: Callable[[Reply], Receiver]) -> None:
+    receiver = receivers(flaky_reply(failures=2))
+    delivered, _ = deliver(receiver, kind="webhook")
+    assert delivered
+    ids = [request.headers["x-limelight-delivery"] for request in receiver.requests]
+    assert len(ids) == 3 and len(set(ids)) == 1 and len(ids[0]) == 32
+    assert webhook.delivery_id(note("resolved")) != ids[0]  # another notification, another id
+
+
+def test_retries_last_about_four_minutes_by_default() -> None:
+    dispatcher = Dispatcher(AlertRecords(DuckDBStore(None)))
+    waits = [dispatcher._delay(attempt, Outcome(False, 503, "")) for attempt in range(1, 10)]
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60] and dispatcher.attempts == 10
 
 
 def test_gives_up_after_the_last_attempt(receivers: Callable[[Reply], Receiver]) -> None:

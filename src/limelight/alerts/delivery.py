@@ -1,9 +1,10 @@
 """Sending notifications without holding up evaluation: one asyncio task per delivery.
 
-A failed delivery is retried with exponential back-off (bounded attempts; a
-receiver's Retry-After is honoured up to the cap); a refused one (4xx other
-than 429) is not. Deliveries to one channel for one alert instance keep their
-order: a resolve waits for the firing before it. Every attempt is recorded.
+A failed delivery is retried with exponential back-off for about four minutes
+(a receiver restarting or briefly down still gets it; its Retry-After is
+honoured up to the cap); a refused one (4xx other than 429) is not. Deliveries
+to one channel for one alert instance keep their order: a resolve waits for the
+firing before it. Every attempt is recorded.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from limelight.alerts.history import AlertRecords
 
 log = logging.getLogger("limelight.alerts")
 
-ATTEMPTS = 5
+ATTEMPTS = 10  # waits 1, 2, 4 ... 32, then 60 s: about four minutes in all
 BASE_DELAY_S = 1.0
-MAX_DELAY_S = 30.0
+MAX_DELAY_S = 60.0
 TIMEOUT_S = 10.0
 
 

@@ -7,6 +7,7 @@ import smtplib
 import socket
 import ssl
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import httpx
@@ -48,6 +49,8 @@ def compose(properties: dict[str, Any], note: Notification) -> EmailMessage:
     mail["Subject"] = f"[{note.severity.upper()}] {note.summary()}"[:250]
     mail["From"] = properties.get("from") or f"limelight@{socket.getfqdn()}"
     mail["To"] = ", ".join(recipients(properties))
+    mail["Date"] = formatdate(note.time_ms / 1000, localtime=False, usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=socket.getfqdn())
     lines = [
         note.summary(),
         "",

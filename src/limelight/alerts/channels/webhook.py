@@ -12,6 +12,9 @@ import msgspec
 from limelight.alerts.channels.base import ChannelError, Notification, Outcome, http_url, post
 
 SIGNATURE_HEADER = "X-Limelight-Signature"
+# The same on every attempt of one notification: a receiver that answered too slowly, and
+# so gets it again, can tell it has it already.
+DELIVERY_HEADER = "X-Limelight-Delivery"
 
 
 def validate(properties: dict[str, Any]) -> None:
@@ -43,6 +46,12 @@ def payload(note: Notification) -> dict[str, Any]:
     }
 
 
+def delivery_id(note: Notification) -> str:
+    """One notification's id: its alert instance, its event and its evaluation."""
+    text = f"{note.dedup_key}/{note.event}/{note.time_ms}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -50,7 +59,7 @@ def signature(secret: str, body: bytes) -> str:
 async def send(client: httpx.AsyncClient, properties: dict[str, Any],
                note: Notification) -> Outcome:
     body = msgspec.json.encode(payload(note))
-    headers = {}
+    headers = {DELIVERY_HEADER: delivery_id(note)}
     if properties.get("secret"):
         headers[SIGNATURE_HEADER] = signature(properties["secret"], body)
     return await post(client, properties["url"], body, headers)
