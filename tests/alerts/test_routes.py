@@ -51,6 +51,10 @@ def test_no_route_matches() -> None:
     ({"match": {"severity": "critical"}}, "channels: must be a non-empty list"),
     ({"match": "critical", "channels": ["a"]}, "match: must be a mapping"),
     ({"match": {"labels": {"a": 1}}, "channels": ["a"]}, "match.labels: must be a value"),
+    ({"match": {"severity": "critcal"}, "channels": ["a"]},
+     "match.severity: 'critcal' is not one of critical, error, warning, info"),
+    ({"match": {"severity": ["error", "warn"]}, "channels": ["a"]},
+     "match.severity: 'warn' is not one of"),
 ])
 def test_bad_routes(props: dict[str, Any], error: str) -> None:
     with pytest.raises(ChannelError, match="^" + error):
@@ -69,6 +73,12 @@ def test_bad_routes(props: dict[str, Any], error: str) -> None:
     ({"kind": "email", "to": "a@b", "smtp_host": "h", "smtp_port": "25"},
      "smtp_port: '25' is not a port number"),
     ({"kind": "alertmanager"}, "url: is required"),
+    ({"kind": "webhook", "url": "http://x", "secrt": "s"},
+     "secrt: unknown property for kind webhook (known: kind, description, url, secret)"),
+    ({"kind": "email", "to": "a@b", "smtp_host": "h", "smtp_pasword": "x"},
+     "smtp_pasword: unknown property for kind email"),
+    ({"kind": "slack", "url": "http://x", "channel": "#ops"},
+     "channel: unknown property for kind slack (known: kind, description, url)"),
 ], ids=lambda v: str(v)[:30])
 def test_bad_channels(props: dict[str, Any], error: str) -> None:
     with pytest.raises(ChannelError) as caught:

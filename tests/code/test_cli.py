@@ -103,6 +103,15 @@ def test_validate_prints_every_error_and_plan_refuses(server: RunningServer,
     assert "is not a folder" in expect(cli(None, "validate", "--dir", str(tmp_path / "no")), 1)
 
 
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    folder = started(tmp_path, "shop")
+    (folder / "latin.yml").write_bytes(b"x:\n  type: query\n  properties: {name: caf\xe9}\n")
+    for command in ("validate", "pull"):
+        output = expect(cli(None, command, "--dir", str(folder)), 1)
+        assert (f"{folder}/latin.yml:3: not valid UTF-8 (byte 0xe9 at column 25); save the "
+                "file as UTF-8") in output
+
+
 def test_plan_exits_1_when_the_server_cannot_be_reached(tmp_path: Path) -> None:
     folder = started(tmp_path, "shop")
     result = CliRunner().invoke(main, ["plan", "--dir", str(folder), "--url",

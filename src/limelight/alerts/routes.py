@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from limelight.alerts.channels.base import ChannelError
-from limelight.alerts.rules import AlertRule
+from limelight.alerts.rules import SEVERITIES, AlertRule
 
 
 def validate_route(properties: Any) -> None:
@@ -21,6 +21,10 @@ def validate_route(properties: Any) -> None:
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str | int | float | bool) for v in values):
             raise ChannelError(f"match.{key}", "must be a value or a list of values")
+        wrong = [v for v in values if key == "severity" and v not in SEVERITIES]
+        if wrong:  # a misspelt severity would match no alert, silently
+            raise ChannelError("match.severity",
+                               f"{wrong[0]!r} is not one of {', '.join(SEVERITIES)}")
     channels = properties.get("channels")
     if not isinstance(channels, list) or not channels or not all(
         isinstance(c, str) and c for c in channels

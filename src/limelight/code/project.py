@@ -174,8 +174,20 @@ def read_sources(directory: Path) -> tuple[Source | None, list[Source]]:
     index_path = directory / INDEX_FILE
     if not index_path.exists() and (directory / "index.yaml").exists():
         index_path = directory / "index.yaml"
-    index = (str(index_path), index_path.read_text()) if index_path.exists() else None
-    return index, [(str(p), p.read_text()) for p in resource_files(directory)]
+    index = (str(index_path), _text(index_path)) if index_path.exists() else None
+    return index, [(str(p), _text(p)) for p in resource_files(directory)]
+
+
+def _text(path: Path) -> str:
+    """A file's text; an OSError naming its line and column when it is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise OSError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                      f"{column}); save the file as UTF-8") from None
 
 
 def load_project(directory: Path, env: str | None = None,

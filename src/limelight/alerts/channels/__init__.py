@@ -18,15 +18,18 @@ Send = Callable[[httpx.AsyncClient, dict[str, Any], Notification], Awaitable[Out
 class Kind:
     validate: Callable[[dict[str, Any]], None]
     send: Send
+    properties: tuple[str, ...]  # besides `kind`: a misspelt one (`secrt`) is an error
     refresh_ms: int = 0  # resend a firing alert this often (0: never)
 
 
 KINDS: dict[str, Kind] = {
-    "slack": Kind(slack.validate, slack.send),
-    "pagerduty": Kind(pagerduty.validate, pagerduty.send),
-    "webhook": Kind(webhook.validate, webhook.send),
-    "email": Kind(mail.validate, mail.send),
-    "alertmanager": Kind(alertmanager.validate, alertmanager.send, alertmanager.REFRESH_MS),
+    "slack": Kind(slack.validate, slack.send, ("url",)),
+    "pagerduty": Kind(pagerduty.validate, pagerduty.send, ("routing_key", "url")),
+    "webhook": Kind(webhook.validate, webhook.send, ("url", "secret")),
+    "email": Kind(mail.validate, mail.send, ("to", "from", "smtp_host", "smtp_port",
+                                             "smtp_user", "smtp_password")),
+    "alertmanager": Kind(alertmanager.validate, alertmanager.send, ("url",),
+                         alertmanager.REFRESH_MS),
 }
 
 
@@ -37,6 +40,11 @@ def validate_channel(properties: Any) -> Kind:
     kind = properties.get("kind")
     if kind not in KINDS:
         raise ChannelError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    known = ("kind", "description", *KINDS[kind].properties)
+    for name in properties:
+        if name not in known:
+            raise ChannelError(str(name), f"unknown property for kind {kind} "
+                                          f"(known: {', '.join(known)})")
     KINDS[kind].validate(properties)
     return KINDS[kind]
 
