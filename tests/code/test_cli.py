@@ -103,6 +103,16 @@ def test_validate_prints_every_error_and_plan_refuses(server: RunningServer,
     assert "is not a folder" in expect(cli(None, "validate", "--dir", str(tmp_path / "no")), 1)
 
 
+def test_a_misspelt_environment_or_variable_is_an_error(tmp_path: Path) -> None:
+    folder = started(tmp_path, "shop")
+    output = expect(cli(None, "validate", "--dir", str(folder), "--env", "prdo"), 1)
+    assert "--env 'prdo': no variable of index.yml names it (environments: prod)" in output
+    output = expect(cli(None, "validate", "--dir", str(folder), "--var", "error_treshold=5"), 1)
+    assert ("--var 'error_treshold': no such variable in index.yml (variables: "
+            "error_threshold, slack_url)") in output
+    assert "Valid" in expect(cli(None, "validate", "--dir", str(folder), "--env", "prod"), 0)
+
+
 def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
     folder = started(tmp_path, "shop")
     (folder / "latin.yml").write_bytes(b"x:\n  type: query\n  properties: {name: caf\xe9}\n")

@@ -14,8 +14,8 @@ from typing import Any
 
 from limelight.code.problem import Issue
 from limelight.code.resources import check_name, check_resources
+from limelight.code.variables import DEFAULT_ENV, resolve, substitute
 from limelight.code.variables import NAME as VARIABLE_NAME
-from limelight.code.variables import resolve, substitute
 from limelight.code.yamlfile import Located, YamlError, parse_yaml
 
 INDEX_FILE = "index.yml"
@@ -108,7 +108,7 @@ def build_project(
     else:
         parsed = parse_index(index)
     values = resolve(parsed.variables, env, overrides or {})
-    issues = list(parsed.issues)
+    issues = [*parsed.issues, *_unknown_choices(parsed.variables, env, overrides or {})]
     merged: dict[str, Any] = {}
     origin: dict[str, tuple[str, Located]] = {}
     unresolved: set[str] = set()
@@ -158,6 +158,20 @@ def build_project(
         and isinstance(res.get("type"), str)
     }
     return Project(parsed.service, resources, issues, [name for name, _ in sources])
+
+
+def _unknown_choices(variables: Mapping[str, Any], env: str | None,
+                     overrides: Mapping[str, str]) -> list[Issue]:
+    """A misspelt --env or --var would otherwise apply the defaults, or nothing, quietly."""
+    issues = [Issue(f"--var {name!r}: no such variable in {INDEX_FILE} (variables: "
+                    f"{', '.join(sorted(variables)) or 'none'})")
+              for name in overrides if name not in variables]
+    environments = {e for spec in variables.values() if isinstance(spec, dict) for e in spec}
+    environments.discard(DEFAULT_ENV)
+    if env is not None and environments and env not in environments:
+        issues.append(Issue(f"--env {env!r}: no variable of {INDEX_FILE} names it "
+                            f"(environments: {', '.join(sorted(environments))})"))
+    return issues
 
 
 def resource_files(directory: Path) -> list[Path]:
