@@ -93,8 +93,8 @@ def test_pagerduty_with_an_empty_routing_key_is_valid_and_sends_nothing(
             return await pagerduty.send(client, channel, note())
 
     outcome = asyncio.run(send())
-    assert not outcome.ok and not outcome.retryable
-    assert outcome.detail == "not sent: routing_key is empty in this environment"
+    assert outcome.ok  # nothing to retry, nothing to warn about
+    assert outcome.detail == "skipped: routing_key is empty (paging off in this environment)"
     assert receiver.received() == []
 
 

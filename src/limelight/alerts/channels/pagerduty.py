@@ -67,6 +67,8 @@ def event(properties: dict[str, Any], note: Notification) -> dict[str, Any]:
 async def send(client: httpx.AsyncClient, properties: dict[str, Any],
                note: Notification) -> Outcome:
     if not properties["routing_key"]:
-        return Outcome(False, None, "not sent: routing_key is empty in this environment")
+        # Paging is off here on purpose: done, not a failure to warn about or retry.
+        return Outcome(True, None, "skipped: routing_key is empty (paging off in this "
+                                   "environment)")
     url = properties.get("url") or DEFAULT_URL
     return await post(client, url, msgspec.json.encode(event(properties, note)))
