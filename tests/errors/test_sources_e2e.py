@@ -93,3 +93,29 @@ def test_events_with_an_error_field(server: RunningServer) -> None:
     assert found["PaymentError: card 1881 declined for cus_Zz81kLq0"]["count"] == 2
     rows = server.query({"datasets": ["errors"], "from": "1h"})["events"]
     assert sorted(r["error.source"] for r in rows) == ["event"] * 3  # type: ignore[index]
+
+
+def test_an_error_told_by_its_span_and_its_log_counts_once(
+    server: RunningServer, tmp_path: Path,
+) -> None:
+    v1, _ = _versions(tmp_path)
+    key = server.create_key("ingest")
+    provider, exporter = tracer_provider(server, key, {"service.name": "billing"})
+    logs, log_exporter = logger_provider(server, key, {"service.name": "billing"})
+    tracer, logger = provider.get_tracer("shop"), logs.get_logger("shop")
+    for order in (55, 66):  # two failures, each recorded on its span and logged in it
+        with tracer.start_as_current_span("POST /invoice", record_exception=False) as span:
+            exc = _failure(v1.charge, order)
+            span.record_exception(exc)
+            span.set_status(StatusCode.ERROR)
+            logger.emit(severity_number=SeverityNumber.ERROR, severity_text="ERROR",
+                        body="invoice failed", attributes={
+                            "exception.type": type(exc).__name__,
+                            "exception.message": str(exc),
+                            "exception.stacktrace": "".join(traceback.format_exception(exc))})
+    finish(provider, exporter, 2)
+    finish_logs(logs, log_exporter, 2)
+    settled(server)
+    [billing] = [g for g in groups(server) if g["type"] == "ValueError"
+                 and group_detail(server, g["id"])["samples"][0]["service"] == "billing"]
+    assert billing["count"] == 2

@@ -5,21 +5,29 @@ the rows it is about to commit (they go into the same transaction), and tells
 `committed` what it stored. Group updates then happen on this tracker's own
 thread, one batch per wake-up, so neither the event loop nor the writer waits
 for them. News (new and regressed groups) goes to `on_news`.
+
+One error is often told twice: as a span's exception event and as the error log
+written next to it, in the same span. Both have the span's ids and the same type
+and message; the second to arrive is not counted again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from limelight.errors.event import ERRORS_DATASET, add_error_row
+from limelight.errors.event import ERRORS_DATASET, ErrorEvent, add_error_row
 from limelight.errors.extract import error_events
 from limelight.errors.group import News, Occurrence, occurrences
 from limelight.errors.store import GroupStore
 from limelight.model import Batch
 
 log = logging.getLogger("limelight.errors")
+
+RECENT_ERRORS = 50_000  # span errors remembered to recognise the same error told again
+SpanError = tuple[str, str, str, str]  # trace id, span id, type, message
 
 
 class ErrorTracker:
@@ -32,6 +40,10 @@ class ErrorTracker:
         self._stopping = False
         self._condition = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="limelight-errors", daemon=True)
+        # Span errors of committed rows (only once committed: a commit that fails is
+        # derived again, and must find its errors new); both run on the writer thread.
+        self._recent: OrderedDict[SpanError, None] = OrderedDict()
+        self._uncommitted: dict[int, list[SpanError]] = {}
 
     def start(self) -> None:
         self._thread.start()
@@ -45,12 +57,26 @@ class ErrorTracker:
 
     def derive(self, batches: Sequence[Batch]) -> list[Batch]:
         derived = Batch(ERRORS_DATASET)
+        told: list[SpanError] = []
         for batch in batches:
             for event in error_events(batch):
+                key = _span_error(event)
+                if key is not None and (key in self._recent or key in told):
+                    continue
+                if key is not None:
+                    told.append(key)
                 add_error_row(derived, event)
-        return [derived] if derived.size else []
+        if not derived.size:
+            return []
+        self._uncommitted = {id(derived): told}
+        return [derived]
 
     def committed(self, batches: Sequence[Batch]) -> None:
+        for batch in batches:
+            for key in self._uncommitted.pop(id(batch), ()):
+                self._recent[key] = None
+                if len(self._recent) > RECENT_ERRORS:
+                    self._recent.popitem(last=False)
         found = [o for batch in batches for o in occurrences(batch)]
         if found:
             with self._condition:
@@ -80,3 +106,9 @@ class ErrorTracker:
             with self._condition:
                 self._busy = False
                 self._condition.notify_all()
+
+
+def _span_error(event: ErrorEvent) -> SpanError | None:
+    if not event.trace_id or not event.span_id:
+        return None
+    return event.trace_id, event.span_id, event.type, event.message
