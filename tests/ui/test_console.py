@@ -160,6 +160,10 @@ def test_a_trace_opens_from_an_event(page: Page, console_server: RunningServer) 
     trace = api(console_server, "GET", f"/api/traces/{trace_id}").json()
     expect(page.locator(".wf-row")).to_have_count(trace["span_count"])
     assert page.locator(".wf-log").count() == len(trace["logs"]) >= 1
+    # A log's whole line (cut short on screen) is on hover.
+    titles = " | ".join(t or "" for t in page.locator(".wf-log").evaluate_all(
+        "(rows) => rows.map((r) => r.title)"))
+    assert all(log["$message"] in titles for log in trace["logs"])
     assert page.locator(".wf-row.error").count() == trace["errors"] >= 1
     page.locator(".wf-row.error").first.click()
     expect(page.locator("#span-detail")).to_be_visible()
@@ -167,6 +171,26 @@ def test_a_trace_opens_from_an_event(page: Page, console_server: RunningServer) 
     screenshot(page, "trace.png")
     page.click("#ask-ai")
     expect(page.locator("#ai-summary")).not_to_be_empty(timeout=30_000)
+    page.keyboard.press("Escape")
+    expect(page.locator("#ai-panel")).to_be_hidden()
+
+
+def test_list_rows_open_from_the_keyboard_and_times_are_utc(page: Page) -> None:
+    page.goto("/errors")
+    link = page.locator("#list tbody tr td.main a").first
+    expect(link).to_be_visible()
+    assert (link.get_attribute("href") or "").startswith("/errors/")
+    assert " UTC" in page.locator("#list tbody tr").first.inner_text()
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/errors/**")
+    page.goto("/query")
+    page.locator("#range").select_option("custom")
+    page.locator("#range-from").fill("2026-01-02T03:04")
+    page.locator("#range-to").fill("2026-01-02T04:04")
+    page.click("#timerange button")
+    page.wait_for_function("() => /^\\d+$/.test(new URLSearchParams(location.search).get('from'))")
+    assert url_params(page)["from"] == ["1767323040000"]  # 03:04 UTC, whatever the browser's zone
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ const Chart = (() => {
   let resize = null;
 
   const groupKey = (groups) => JSON.stringify(groups);
+  // Times in UTC, like the events and lists beside the chart.
+  const utc = (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC");
   const groupLabel = (groups) => Object.values(groups).map(String).join(", ") || "all";
   const cssColor = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
@@ -39,6 +41,7 @@ const Chart = (() => {
         value: (u, v) => LL.number(v),
       }))],
       axes: [axis, {...axis, size: 60, values: (u, ticks) => ticks.map(LL.number)}],
+      tzDate: utc,
       cursor: {drag: {x: true, y: false, setScale: false}},
       legend: {live: true},
       hooks: {setSelect: [(u) => {
@@ -75,5 +78,5 @@ const Chart = (() => {
     }, [xs, ys], container);
   }
 
-  return {draw, destroy, sparkline, groupKey, groupLabel, columns};
+  return {draw, destroy, sparkline, groupKey, groupLabel, columns, utc};
 })();

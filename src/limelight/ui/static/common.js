@@ -89,14 +89,14 @@ const LL = (() => {
       ...PRESETS.map((p) => el("option", {value: p, selected: isPreset && p === from}, "Last " + p)),
       el("option", {value: "custom", selected: !isPreset}, "Custom…"));
     const fromInput = el("input", {type: "datetime-local", id: "range-from", "aria-label": "from",
-      value: isPreset ? "" : localInput(from)});
+      value: isPreset ? "" : utcInput(from)});
     const toInput = el("input", {type: "datetime-local", id: "range-to", "aria-label": "to",
-      value: isPreset ? "" : localInput(to)});
-    const custom = el("span", {class: "custom", hidden: isPreset}, fromInput, "→", toInput,
+      value: isPreset ? "" : utcInput(to)});
+    const custom = el("span", {class: "custom", hidden: isPreset}, fromInput, "→", toInput, " UTC ",
       el("button", {type: "button", onclick: () => {
         if (!fromInput.value) return;
-        const end = toInput.value ? String(new Date(toInput.value).getTime()) : "now";
-        setParams({from: String(new Date(fromInput.value).getTime()), to: end});
+        const end = toInput.value ? fromUtcInput(toInput.value) : "now";
+        setParams({from: fromUtcInput(fromInput.value), to: end});
         onChange();
       }}, "Apply"));
     select.addEventListener("change", () => {
@@ -106,7 +106,6 @@ const LL = (() => {
     box.replaceChildren(select, custom);
   }
 
-  // `from`/`to` as the URL has them (epoch ms or relative) to a datetime-local value.
   // The labels of a spec's COUNT and COUNT_DISTINCT calculations (labelled as the server
   // does: the alias, else the calculation as written): an empty bucket of these is 0.
   function countLabels(spec) {
@@ -127,11 +126,15 @@ const LL = (() => {
     return found;
   }
 
-  function localInput(value) {
+  // `from`/`to` as the URL has them (epoch ms or relative) to a datetime-local value, in
+  // UTC like every time the console shows.
+  function utcInput(value) {
     const date = /^\d+$/.test(value) ? new Date(Number(value)) : value === "now" ? new Date() : null;
     if (!date || isNaN(date)) return "";
-    return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    return date.toISOString().slice(0, 16);
   }
+
+  const fromUtcInput = (value) => String(new Date(value + "Z").getTime());
 
   const color = (i) => PALETTE[i % PALETTE.length];
 
@@ -151,6 +154,14 @@ const LL = (() => {
   }
 
   const shortTime = (iso) => iso.replace("T", " ").slice(0, 23);
+  // Epoch ms as the events show their times: UTC, labelled.
+  const when = (ms) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "–");
+
+  // Escape closes the Ask AI panel, wherever the focus is.
+  document.addEventListener("keydown", (e) => {
+    const panel = document.getElementById("ai-panel");
+    if (e.key === "Escape" && panel) panel.hidden = true;
+  });
 
   // Ask AI: POST /api/explain with a target and show what it found in the side panel.
   async function askAI(target) {
@@ -158,6 +169,7 @@ const LL = (() => {
     const close = el("button", {class: "close", type: "button", onclick: () => { panel.hidden = true; }}, "✕");
     panel.hidden = false;
     panel.replaceChildren(close, el("h2", {}, "Ask AI"), el("p", {class: "muted"}, "Analysing…"));
+    close.focus();
     try {
       const answer = await api("/api/explain", {target});
       const list = (items) => el("ul", {}, (items || []).map((item) =>
@@ -174,5 +186,5 @@ const LL = (() => {
   }
 
   return {api, ApiError, el, state, noData, params, setParams, range, timePicker, color, countLabels,
-    number, duration, shortTime, askAI};
+    number, duration, shortTime, when, askAI};
 })();

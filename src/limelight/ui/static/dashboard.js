@@ -30,7 +30,7 @@
     plots.push(new uPlot({
       width, height: 200, legend: {live: false},
       series: [{}, ...groups.map((g, i) => ({label: Chart.groupLabel(g), stroke: LL.color(i), width: 1}))],
-      axes: [{}, {size: 50, values: (u, ticks) => ticks.map(LL.number)}],
+      axes: [{}, {size: 50, values: (u, ticks) => ticks.map(LL.number)}], tzDate: Chart.utc,
     }, [xs, ...ys], body));
   }
 

@@ -6,7 +6,7 @@
   const {el} = LL;
   const box = document.getElementById("error");
   const groupId = box.dataset.groupId;
-  const when = (ms) => (ms ? new Date(ms).toLocaleString() : "–");
+  const {when} = LL;
 
   function frames(stack) {
     return el("pre", {class: "json"}, (stack || []).slice().reverse().map((f) =>

@@ -4,14 +4,18 @@
 
 (() => {
   const {el} = LL;
-  const when = (ms) => (ms ? new Date(ms).toLocaleString() : "–");
+  const {when} = LL;
   const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
   const queryHref = (spec) => "/query?" + new URLSearchParams({q: JSON.stringify(spec), ...LL.range()});
 
   function table(box, columns, rows, href) {
     box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
-      el("tbody", {}, rows.map((row) => el("tr", href ? {class: "link", onclick: () => location.assign(href(row))} : {},
-        columns.map(([, cell], i) => el("td", {class: i === 0 ? "main" : null}, cell(row))))))));
+      el("tbody", {}, rows.map((row) => el("tr", href ? {class: "link", onclick: (e) => {
+        if (!e.target.closest("a, button")) location.assign(href(row));
+      }} : {},
+        // The first cell links to the row's page, so keyboards reach it (Tab, then Enter).
+        columns.map(([, cell], i) => el("td", {class: i === 0 ? "main" : null},
+          i === 0 && href ? el("a", {href: href(row)}, cell(row)) : cell(row))))))));
   }
 
   const LISTS = {
@@ -69,7 +73,7 @@
       const data = el("div", {class: "panel"});
       if (datasets.length) {
         table(data, [["Dataset", (d) => el("a", {href: "/events?dataset=" + encodeURIComponent(d.name)}, d.name)],
-          ["Events", (d) => LL.number(d.events)], ["Newest", (d) => d.last || "–"],
+          ["Events", (d) => LL.number(d.events)], ["Newest", (d) => (d.last ? LL.shortTime(d.last) + " UTC" : "–")],
           ["Retention (days)", (d) => LL.number(d.retention_days)]], datasets);
       } else LL.noData(data, "datasets");
       sections.push(data, el("h2", {}, "API keys"));

@@ -99,8 +99,10 @@
         waterfall.append(row);
       } else {
         const level = log.$level || "info";
-        waterfall.append(el("div", {class: "wf-log lvl-" + level, title: log.$timestamp},
-          el("div", {class: "wf-name", style: indent}, `▸ ${level} `, log.$message ?? JSON.stringify(log)),
+        const line = String(log.$message ?? JSON.stringify(log));
+        waterfall.append(el("div", {class: "wf-log lvl-" + level,
+          title: `${LL.shortTime(log.$timestamp || "")} UTC  ${line}`},
+          el("div", {class: "wf-name", style: indent}, `▸ ${level} `, line),
           el("div", {class: "wf-bar"}, el("i", {class: "tick", style: {left: pct(ms(log.$timestamp)) + "%"}}))));
       }
     }
