@@ -59,3 +59,17 @@ def test_a_bad_query_shows_the_servers_reason(empty_page: Page,
     error = empty_page.locator("#table .state.error")
     expect(error).to_contain_text("message")
     expect(error).to_contain_text("Change the query")
+
+
+def test_a_server_that_does_not_answer_is_said_so(empty_page: Page,
+                                                  empty_server: RunningServer) -> None:
+    with empty_server.client() as client:
+        assert client.post("/v1/events/app", json=[{"message": "hi"}]).status_code == 202
+    empty_page.goto("/query?q=" + quote(json.dumps({"datasets": ["app"]})))
+    expect(empty_page.locator("#run")).to_be_visible()
+    empty_page.route("**/api/query", lambda route: route.abort())
+    empty_page.click("#run")
+    error = empty_page.locator("#table .state.error")
+    expect(error).to_contain_text("The server cannot be reached.")
+    expect(error).to_contain_text("Check that the server is running")
+    expect(error).not_to_contain_text("Change the query")

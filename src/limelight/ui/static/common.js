@@ -10,6 +10,11 @@ const LL = (() => {
     "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 
   class ApiError extends Error {}
+  // The server did not answer at all: nothing in the query or filter to fix.
+  class Unreachable extends Error {}
+  const UNREACHABLE_HINT = "Check that the server is running, then reload.";
+  // The hint under an error: `hint` for what the server refused, else how to get it back.
+  const hintFor = (error, hint) => (error instanceof Unreachable ? UNREACHABLE_HINT : hint);
 
   async function api(path, body) {
     const init = {headers: {"x-limelight-csrf": csrf}, credentials: "same-origin"};
@@ -18,7 +23,12 @@ const LL = (() => {
       init.headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(path, init);
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new Unreachable("The server cannot be reached.");
+    }
     if (response.status === 401) {
       location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
       throw new ApiError("Your session ended; log in again.");
@@ -185,6 +195,6 @@ const LL = (() => {
     }
   }
 
-  return {api, ApiError, el, state, noData, params, setParams, range, timePicker, color, countLabels,
+  return {api, ApiError, hintFor, el, state, noData, params, setParams, range, timePicker, color, countLabels,
     number, duration, shortTime, when, askAI};
 })();

@@ -48,7 +48,8 @@
       status.textContent = `${result.events.length} newest events · ${result.statistics.elapsed_ms} ms`;
       EventRows.render(box, result.events, addFilter);
     } catch (error) {
-      LL.state(box, "error", error.message, "Fix the filter or search, or remove it.");
+      LL.state(box, "error", error.message,
+        LL.hintFor(error, "Fix the filter or search, or remove it."));
     }
     follow(tail);
   }

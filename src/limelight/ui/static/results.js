@@ -106,7 +106,8 @@ const QueryResults = (() => {
       status.textContent = "";
       Chart.destroy();
       $("chart").replaceChildren();
-      LL.state($("table"), "error", error.message, "Change the query and run it again.");
+      LL.state($("table"), "error", error.message,
+        LL.hintFor(error, "Change the query and run it again."));
       $("events").replaceChildren();
     }
   }
