@@ -302,3 +302,19 @@ def test_an_empty_bucket_of_a_count_is_drawn_as_zero(page: Page) -> None:
     gaps = page.evaluate("(s) => Chart.columns(s, [{}], 'COUNT').map((c) => Array.from(c))",
                          series)
     assert gaps == [[0, 60], [None, 3]]
+
+
+def test_long_values_do_not_widen_the_page(page: Page, console_server: RunningServer) -> None:
+    long = "x" * 3000
+    with console_server.client() as client:
+        assert client.post("/v1/events/longtest", json=[{"message": long, "path": long}],
+                           headers={"x-service": "s" * 130}).status_code == 202
+    spec = {"datasets": ["longtest"], "calculations": ["COUNT"], "groupBys": ["path"]}
+    page.goto("/query?q=" + quote(json.dumps(spec)))
+    expect(page.locator("#aggregates tbody tr")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") < 3000
+    cell = page.locator("#aggregates tbody tr td").first
+    assert cell.get_attribute("title") == long  # the whole value on hover
+    page.goto("/events?dataset=longtest")
+    expect(page.locator(".ev .msg").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") < 3000

@@ -11,7 +11,8 @@ const EventRows = (() => {
     const text = event.$message ?? event.$name ?? event.message ?? event.event ?? "";
     return [
       el("span", {class: "ts"}, LL.shortTime(event.$timestamp || "")),
-      el("span", {class: "svc"}, event.$service || event.$dataset || ""),
+      el("span", {class: "svc", title: event.$service || event.$dataset || ""},
+        event.$service || event.$dataset || ""),
       level ? el("span", {class: "lvl-" + level}, level) : null,
       event.$error === true ? el("span", {class: "err"}, "ERR") : null,
       el("span", {class: "msg"}, typeof text === "string" ? text : JSON.stringify(text)),

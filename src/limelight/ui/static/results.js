@@ -48,7 +48,8 @@ const QueryResults = (() => {
         const swatch = colour === undefined ? null
           : el("span", {class: "swatch", style: {background: LL.color(colour)}});
         const cells = groupBys.length
-          ? groupBys.map((g, j) => el("td", {}, j === 0 ? swatch : null, String(row.groups[g] ?? "(none)")))
+          ? groupBys.map((g, j) => el("td", {title: String(row.groups[g] ?? "(none)")},
+            j === 0 ? swatch : null, String(row.groups[g] ?? "(none)")))
           : [];
         const rowAttrs = groupBys.length
           ? {"data-row": i, class: "link", title: "Filter to this group", onclick: () => onGroup(row.groups)}
