@@ -126,7 +126,7 @@ def plan_query(spec: QuerySpec, schemas: dict[str, DatasetSchema]) -> Plan:
     needed: list[str] = [TIMESTAMP, *spec.group_bys]
     needed += [c.key for c in spec.calculations if c.key]
     if source.single:
-        from_clause = source.union(None, params, lambda part: "TRUE")
+        from_clause = quote(source.schemas[0].name)
         where = _where(spec, source, params)
     else:  # each dataset's rows are matched as in that dataset alone
         for i, flt in enumerate(spec.filters):  # a key no dataset has is named for all

@@ -137,11 +137,9 @@ class Source:
 
     def union(self, keys: Sequence[str] | None, params: Params,
               where: Callable[[Source], str]) -> str:
-        """FROM target: for several datasets, a union of each one's rows that match `where`
+        """FROM target of several datasets: a union of each one's rows that match `where`
         (given each as its own Source), with every key in `keys` (None: all, overflow kept
         as it is for events)."""
-        if self.single:
-            return quote(self.schemas[0].name)
         wanted = list(self.types) if keys is None else [k for k in keys if k in self.types]
         wanted = list(dict.fromkeys([*wanted, ID_FIELD]))
         parts = []
