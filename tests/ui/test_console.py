@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from limelight.demo.resources import demo_resources
 from limelight.sessions import COOKIE
+from tests.api.test_ingest_errors import trace_request
 from tests.conftest import RunningServer
 from tests.ui.conftest import api, log_in, screenshot
 
@@ -318,3 +319,18 @@ def test_long_values_do_not_widen_the_page(page: Page, console_server: RunningSe
     page.goto("/events?dataset=longtest")
     expect(page.locator(".ev .msg").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") < 3000
+
+
+def test_a_capped_events_list_says_there_are_more(page: Page,
+                                                  console_server: RunningServer) -> None:
+    with console_server.client() as client:
+        events = [{"message": f"m{i}"} for i in range(1001)]
+        assert client.post("/v1/events/capped", json=events).status_code == 202
+    page.goto("/events?dataset=capped")
+    expect(page.locator("#status")).to_contain_text("the newest 1,000 events (there are more")
+    with console_server.client() as client:
+        spans = trace_request(201).SerializeToString()  # 201 root spans
+        assert client.post("/v1/traces", content=spans,
+                           headers={"content-type": "application/x-protobuf"}).status_code == 200
+    page.goto("/traces")
+    expect(page.locator("#traces")).to_contain_text("The newest 200 traces; there are more")

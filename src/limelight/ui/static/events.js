@@ -4,6 +4,7 @@
 
 (() => {
   const {el} = LL;
+  const SHOWN = 1000;  // newest events loaded; older ones by narrowing the range
   const box = document.getElementById("events");
   const status = document.getElementById("status");
   const datasetSelect = document.getElementById("dataset");
@@ -41,11 +42,14 @@
     showFilters(filters);
     LL.state(box, "loading", "Loading events…");
     status.textContent = "Searching…";
-    const spec = {datasets: [dataset], filters, ...LL.range(), limit: 1000};
+    const spec = {datasets: [dataset], filters, ...LL.range(), limit: SHOWN};
     if (needle) spec.needle = needle;
     try {
       const result = await LL.api("/api/query", spec);
-      status.textContent = `${result.events.length} newest events · ${result.statistics.elapsed_ms} ms`;
+      status.textContent = result.events.length < SHOWN
+        ? `${result.events.length} newest events · ${result.statistics.elapsed_ms} ms`
+        : `the newest ${LL.number(SHOWN)} events (there are more: narrow the time range or ` +
+          `add a filter to see older ones) · ${result.statistics.elapsed_ms} ms`;
       EventRows.render(box, result.events, addFilter);
     } catch (error) {
       LL.state(box, "error", error.message,

@@ -5,6 +5,7 @@
 (() => {
   const {el} = LL;
   const {when} = LL;
+  const TRACES = 200;  // newest traces listed
   const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
   const queryHref = (spec) => "/query?" + new URLSearchParams({q: JSON.stringify(spec), ...LL.range()});
 
@@ -98,12 +99,16 @@
     try {
       const {datasets} = await LL.api("/api/datasets");
       if (!datasets.some((d) => d.name === "otel")) return LL.noData(box, "traces");
-      const {events} = await LL.api("/api/query", {datasets: ["otel"], filters, limit: 200, ...LL.range()});
+      const {events} = await LL.api("/api/query", {datasets: ["otel"], filters, limit: TRACES, ...LL.range()});
       if (!events.length) return LL.noData(box, "traces");
       table(box, [["Started", (s) => LL.shortTime(s.$timestamp)], ["Service", (s) => s.$service],
         ["Root span", (s) => el("a", {href: "/traces/" + s.$trace_id}, s.$name || s.$trace_id)],
         ["Duration", (s) => LL.duration(s.$duration_ms)], ["Status", (s) => badge(s.$error ? "error" : "ok", s.$error)]],
       events, (s) => "/traces/" + s.$trace_id);
+      if (events.length === TRACES) {
+        box.append(el("p", {class: "muted"}, `The newest ${TRACES} traces; there are more: ` +
+          "narrow the time range to see older ones."));
+      }
     } catch (error) {
       LL.state(box, "error", error.message);
     }
