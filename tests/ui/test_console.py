@@ -327,7 +327,7 @@ def test_a_capped_events_list_says_there_are_more(page: Page,
         events = [{"message": f"m{i}"} for i in range(1001)]
         assert client.post("/v1/events/capped", json=events).status_code == 202
     page.goto("/events?dataset=capped")
-    expect(page.locator("#status")).to_contain_text("the newest 1,000 events (there are more")
+    expect(page.locator("#status")).to_contain_text("1,000 newest events (there are more")
     with console_server.client() as client:
         spans = trace_request(201).SerializeToString()  # 201 root spans
         assert client.post("/v1/traces", content=spans,

@@ -48,7 +48,7 @@
       const result = await LL.api("/api/query", spec);
       status.textContent = result.events.length < SHOWN
         ? `${result.events.length} newest events · ${result.statistics.elapsed_ms} ms`
-        : `the newest ${LL.number(SHOWN)} events (there are more: narrow the time range or ` +
+        : `${LL.number(SHOWN)} newest events (there are more: narrow the time range or ` +
           `add a filter to see older ones) · ${result.statistics.elapsed_ms} ms`;
       EventRows.render(box, result.events, addFilter);
     } catch (error) {
