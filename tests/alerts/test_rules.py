@@ -52,6 +52,13 @@ def test_bad_thresholds_say_what_is_allowed(text: str) -> None:
     assert "INCREASES_BY_MORE_THAN" in str(caught.value) and repr(text) in str(caught.value)
 
 
+@pytest.mark.parametrize("text", ["> 1e400", "< -2e308"])
+def test_a_threshold_past_the_largest_number_is_refused(text: str) -> None:
+    with pytest.raises(RuleError, match="is past the largest number") as caught:
+        parse_threshold(text)
+    assert caught.value.field == "parameters.threshold"
+
+
 def test_defaults() -> None:
     rule = parse_alert({"name": "n", "parameters": {"query": "q", "threshold": "> 1"}})
     assert rule.severity == "warning" and rule.enabled and rule.channels is None

@@ -103,6 +103,15 @@ def test_validate_prints_every_error_and_plan_refuses(server: RunningServer,
     assert "is not a folder" in expect(cli(None, "validate", "--dir", str(tmp_path / "no")), 1)
 
 
+def test_one_file_is_one_file(tmp_path: Path) -> None:
+    folder = tmp_path / ".limelight"
+    folder.mkdir()
+    (folder / "index.yml").write_text("version: 1\nservice: shop\n")
+    (folder / "queries.yml").write_text(
+        "q:\n  type: query\n  properties: {name: Q, parameters: {datasets: [otel]}}\n")
+    assert "1 resource in 1 file " in expect(cli(None, "validate", "--dir", str(folder)), 0)
+
+
 def test_a_misspelt_environment_or_variable_is_an_error(tmp_path: Path) -> None:
     folder = started(tmp_path, "shop")
     output = expect(cli(None, "validate", "--dir", str(folder), "--env", "prdo"), 1)

@@ -7,6 +7,7 @@ the calculation whose value is compared.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -98,6 +99,8 @@ def parse_threshold(value: Any, where: str = "parameters.threshold") -> Threshol
         raise RuleError(where, f"{value!r} is not a threshold; write e.g. '> 10' or "
                                "'INCREASES_BY_MORE_THAN 50%'")
     match = _COMPARISON.match(value)
+    if match and not math.isfinite(float(match.group(2))):
+        raise RuleError(where, f"{value!r}: {match.group(2)} is past the largest number")
     if match:
         return Threshold(match.group(1), float(match.group(2)))
     match = _CHANGE.match(value)

@@ -126,6 +126,10 @@ def init(directory: Path, service: str | None) -> None:
                f"{', '.join(files)}.\nNext: `limelight validate`, then `limelight plan`.")
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
 @click.command()
 @_folder_options
 def validate(directory: Path, env: str | None, variables: tuple[str, ...]) -> None:
@@ -133,8 +137,8 @@ def validate(directory: Path, env: str | None, variables: tuple[str, ...]) -> No
     project = _project(directory, env, variables)
     kinds = Counter(r.type for r in project.resources.values())
     detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    click.echo(f"Valid: service {project.service}, {len(project.resources)} resources in "
-               f"{len(project.files)} files" + (f" ({detail})." if detail else "."))
+    click.echo(f"Valid: service {project.service}, {_count(len(project.resources), 'resource')} "
+               f"in {_count(len(project.files), 'file')}" + (f" ({detail})." if detail else "."))
 
 
 @click.command()
