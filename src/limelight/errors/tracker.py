@@ -43,7 +43,7 @@ class ErrorTracker:
         # Span errors of committed rows (only once committed: a commit that fails is
         # derived again, and must find its errors new); both run on the writer thread.
         self._recent: OrderedDict[SpanError, None] = OrderedDict()
-        self._uncommitted: dict[int, list[SpanError]] = {}
+        self._uncommitted: tuple[Batch, set[SpanError]] | None = None  # the last derived
 
     def start(self) -> None:
         self._thread.start()
@@ -57,26 +57,27 @@ class ErrorTracker:
 
     def derive(self, batches: Sequence[Batch]) -> list[Batch]:
         derived = Batch(ERRORS_DATASET)
-        told: list[SpanError] = []
+        told: set[SpanError] = set()
         for batch in batches:
             for event in error_events(batch):
                 key = _span_error(event)
-                if key is not None and (key in self._recent or key in told):
-                    continue
                 if key is not None:
-                    told.append(key)
+                    if key in self._recent or key in told:
+                        continue
+                    told.add(key)
                 add_error_row(derived, event)
         if not derived.size:
             return []
-        self._uncommitted = {id(derived): told}
+        self._uncommitted = (derived, told)
         return [derived]
 
     def committed(self, batches: Sequence[Batch]) -> None:
-        for batch in batches:
-            for key in self._uncommitted.pop(id(batch), ()):
+        if self._uncommitted and any(b is self._uncommitted[0] for b in batches):
+            for key in self._uncommitted[1]:
                 self._recent[key] = None
                 if len(self._recent) > RECENT_ERRORS:
                     self._recent.popitem(last=False)
+            self._uncommitted = None
         found = [o for batch in batches for o in occurrences(batch)]
         if found:
             with self._condition:
