@@ -33,7 +33,8 @@ class Settings:
     segment_rows: int = _setting(
         250_000, "LIMELIGHT_SEGMENT_ROWS",
         "Rows a dataset gathers before they are sealed into a compressed Parquet segment "
-        "(about a third less disk, queried as before); 0 keeps every row in DuckDB.", int,
+        "(about a third less disk, queried as before); 0 keeps every row in DuckDB's "
+        "tables.", int,
     )
     retention_interval_s: float = _setting(
         600.0, "LIMELIGHT_RETENTION_INTERVAL", "Seconds between retention sweeps.", float

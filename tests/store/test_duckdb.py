@@ -64,7 +64,7 @@ def _files(store: DuckDBStore) -> list[Path]:
 
 
 def _hot_rows(store: DuckDBStore, dataset: str) -> int:
-    return int(store.execute(f'SELECT count(*) FROM main."{dataset}"')[1][0][0])
+    return store.unsealed_rows(dataset)
 
 
 def test_sealing_moves_rows_into_a_segment_read_under_the_dataset_name(tmp_path: Path) -> None:

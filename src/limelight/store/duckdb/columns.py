@@ -6,11 +6,14 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+import duckdb
 import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from limelight.model import ID_FIELD, OVERFLOW_FIELD, SYSTEM_FIELDS, AttrValue, Batch, FieldType
+from limelight.store.api import DatasetSchema
+from limelight.store.duckdb.segments import quote
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.STRING: pa.string(),
@@ -211,3 +214,35 @@ def _rows_table(batch: Batch, columns: dict[str, FieldType]) -> pa.Table:
             pa.string(),
         )
     return pa.table(arrays)
+
+
+def add_columns(cursor: duckdb.DuckDBPyConnection, table: str, schema: DatasetSchema | None,
+                dataset: str, group: list[Batch], max_columns: int) -> DatasetSchema:
+    """Create the dataset's table when `schema` is None, and add a column for each new key
+    of `group` while the budget lasts (inside the caller's transaction); the schema then."""
+    if schema is None:
+        definition = ", ".join(
+            [f"{quote(ID_FIELD)} BIGINT"]
+            + [f"{quote(n)} {SQL_TYPES[t]}" for n, t in SYSTEM_FIELDS.items()]
+        )
+        cursor.execute(f"CREATE TABLE {table} ({definition})")
+        schema = DatasetSchema(dataset, {ID_FIELD: FieldType.INTEGER, **SYSTEM_FIELDS})
+    columns = dict(schema.columns)
+    taken = {name.lower() for name in columns} | {ID_FIELD.lower(), OVERFLOW_FIELD.lower()}
+    budget = max_columns - (len(columns) - len(SYSTEM_FIELDS) - 1)
+    for batch in group:
+        for key, values in batch.attr_values.items():
+            if key in columns or key.lower() in taken or budget <= 0 or not _column_name(key):
+                continue
+            ftype = natural_type(values)
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {quote(key)} {SQL_TYPES[ftype]}")
+            columns[key] = ftype
+            taken.add(key.lower())
+            budget -= 1
+    return DatasetSchema(dataset, columns, has_overflow=schema.has_overflow)
+
+
+def _column_name(key: str) -> bool:
+    """Whether a key can name a column: `$` keys are reserved, and DuckDB refuses an empty
+    name or one holding NUL. The others stay in the overflow column."""
+    return bool(key) and not key.startswith("$") and "\0" not in key

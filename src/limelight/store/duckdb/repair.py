@@ -19,7 +19,6 @@ from limelight.store.duckdb.meta import ID_FLOORS, META_TABLE
 from limelight.store.duckdb.segments import (
     MANIFEST,
     Segment,
-    define_view,
     directory_of,
     literal,
     load,
@@ -92,10 +91,6 @@ def set_aside(database: Path, file: str) -> Segment:
                       segment.last_id + 1)
         connection.execute("BEGIN TRANSACTION")
         connection.execute(f"DELETE FROM main.{MANIFEST} WHERE file = ?", [file])
-        remaining = [s for s in listed.values()
-                     if s.dataset == segment.dataset and s.file != file]
-        # Without its last segment the dataset is its table again: no view left naming it.
-        define_view(connection, segment.dataset, directory, remaining)
         connection.execute(
             f"INSERT OR REPLACE INTO main.{META_TABLE} VALUES (?, ?, ?)",
             [ID_FLOORS, segment.dataset, msgspec.json.encode({"next_id": next_id}).decode()])

@@ -1,11 +1,10 @@
-"""Sealed segments: a dataset's older rows moved out of its DuckDB table into Parquet files
-compressed with ZSTD, which take about a third less disk than DuckDB's own format
-(BENCHMARKS.md), and queried under the dataset's name through a view.
+"""Sealed segments: a dataset's older rows moved out of its hot rows (hot.py) or its DuckDB
+table into Parquet files compressed with ZSTD, which take about a third less disk than
+DuckDB's own format (BENCHMARKS.md), and queried under the dataset's name (views.py).
 
-Readers resolve a dataset's name in schema `segments` first (their search path), where a
-view joins the table in `main` with the dataset's files; a dataset without segments has no
-view and resolves to its table. The manifest table lists every file, and it changes in the
-same transaction as the rows leaving the table and the view, so a query sees each row once.
+The manifest table lists every file; a file is written whole and fsynced before it is
+listed, and it is listed in the same transaction as the rows of the table it holds leave
+the table.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ import duckdb
 
 log = logging.getLogger("limelight.store")
 
-SCHEMA = "segments"
-SEARCH_PATH = f"SET search_path = '{SCHEMA},main'"
+# Where earlier versions kept a view per dataset; dropped at start (views.py replaced them).
+OLD_VIEW_SCHEMA = "segments"
 MANIFEST = "_ll_segments"
 # DuckDB dictionary-encodes a column chunk, and only then writes a bloom filter for it,
 # while it has at most DICTIONARY_SIZE_LIMIT distinct values; the default (a fifth of a
@@ -55,7 +54,7 @@ def literal(text: str) -> str:
 
 
 def create_manifest(cursor: duckdb.DuckDBPyConnection) -> None:
-    cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    cursor.execute(f"DROP SCHEMA IF EXISTS {OLD_VIEW_SCHEMA} CASCADE")
     cursor.execute(
         f"CREATE TABLE IF NOT EXISTS main.{MANIFEST} (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
         "rows BIGINT, first_ns BIGINT, last_ns BIGINT, last_id BIGINT)"
@@ -104,7 +103,7 @@ def write(
     rows, first, last = cursor.execute(
         'SELECT count(*), min("$timestamp"), max("$timestamp") '
         f"FROM read_parquet({literal(str(partial))})"
-    ).fetchone() or (0, None, None)
+    ).fetchall()[0]
     if not rows:
         partial.unlink()
         return None
@@ -135,21 +134,10 @@ def record(cursor: duckdb.DuckDBPyConnection, added: list[Segment], removed: lis
         )
 
 
-def define_view(
-    cursor: duckdb.DuckDBPyConnection, dataset: str, directory: Path, segments: list[Segment]
-) -> None:
-    """(Re)create or drop the dataset's view (inside the caller's transaction)."""
-    view = f"{SCHEMA}.{quote(dataset)}"
-    if not segments:
-        cursor.execute(f"DROP VIEW IF EXISTS {view}")
-        return
-    # Newest first: a query for the latest events (ORDER BY time DESC LIMIT n) then fills
-    # its top n early and skips older row groups by their statistics (~8x faster).
-    newest_first = sorted(segments, key=lambda s: s.last_id, reverse=True)
-    cursor.execute(
-        f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM main.{quote(dataset)} "
-        f"UNION ALL BY NAME SELECT * FROM {scan(directory, newest_first)}"
-    )
+def probe(cursor: duckdb.DuckDBPyConnection, directory: Path, segments: list[Segment]) -> None:
+    """Read the segments' footers: raises duckdb.Error when one cannot be read."""
+    if segments:
+        cursor.execute(f"DESCRIBE SELECT * FROM {scan(directory, segments)}").fetchall()
 
 
 def scan(directory: Path, segments: list[Segment]) -> str:

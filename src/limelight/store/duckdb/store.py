@@ -1,10 +1,12 @@
-"""DuckDB backend: one table per dataset, a typed column per attribute key (bounded), the
-older rows of a large dataset sealed into Parquet segments (see segments.py)."""
+"""DuckDB backend: one table per dataset, a typed column per attribute key (bounded); the
+newest rows kept as Arrow and logged (hot.py), older ones sealed into Parquet segments
+(segments.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -14,28 +16,31 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from limelight.exceptions import QueryError, RowsRejected
 from limelight.model import (
     ID_FIELD,
     OVERFLOW_FIELD,
-    SYSTEM_FIELDS,
     Batch,
     FieldType,
 )
-from limelight.store.api import DatasetInfo, DatasetSchema, KeyInfo
-from limelight.store.duckdb import segments
+from limelight.store.api import DatasetSchema
+from limelight.store.duckdb import hot, segments, views
 from limelight.store.duckdb.columns import (
+    ARROW_TYPES,
     FIELD_TYPES,
-    SQL_TYPES,
     PreparedBatch,
-    natural_type,
+    add_columns,
     prepare,
     to_arrow,
     with_ids,
 )
 from limelight.store.duckdb.meta import ID_FLOORS, META_TABLE, MetaDocuments
 from limelight.store.duckdb.segments import quote
+from limelight.store.duckdb.summaries import DatasetSummaries
+
+log = logging.getLogger("limelight.store")
 
 DEFAULT_RETENTION_DAYS = 30
 # WAL size that triggers a checkpoint. DuckDB's default, 16 MB, is only ~30,000 spans of
@@ -48,6 +53,9 @@ CHECKPOINT_WAL_BYTES = "128MB"
 RETIRED_FILE_GRACE_S = 60.0
 # This many segments smaller than MERGE_FACTOR * segment_rows, the newest, become one.
 MERGE_FACTOR = 4
+# A store that does not seal moves a dataset's hot rows into its DuckDB table once they are
+# this many: one big insert, and memory stays bounded.
+FLUSH_ROWS = 100_000
 
 
 # What rows that DuckDB or Arrow cannot take raise; I/O errors and the like are not here:
@@ -59,19 +67,15 @@ _DATA_ERRORS = (
 )
 
 
-def _column_name(key: str) -> bool:
-    """Whether a key can name a column: `$` keys are reserved, and DuckDB refuses an empty
-    name or one holding NUL. The others stay in the overflow column."""
-    return bool(key) and not key.startswith("$") and "\0" not in key
-
-
-class DuckDBStore(MetaDocuments):
+class DuckDBStore(MetaDocuments, DatasetSummaries):
     """Writer, Reader and MetaStore over one DuckDB database (a file, or memory when path is None).
 
-    Appends happen on one thread at a time (the ingest queue's); reads use a
-    cursor per thread, so queries run while the writer commits. With `segment_rows`, a
-    file-backed store seals a dataset's rows into a Parquet segment once its table holds
-    that many (`seal_due`, called by the server's background loop).
+    Appends happen on one thread at a time (the ingest queue's): they become each
+    dataset's hot rows, logged durably (hot.py). With `segment_rows`, a file-backed store
+    seals a dataset's rows into a Parquet segment once it has that many hot ones
+    (`seal_due`, called by the server's background loop); without, hot rows move into
+    the dataset's DuckDB table `flush_rows` at a time. Reads use a cursor per thread and
+    see the three together (views.py), so queries run while the writer commits.
     """
 
     dialect = "duckdb"
@@ -82,13 +86,17 @@ class DuckDBStore(MetaDocuments):
         max_columns: int = 400,
         default_retention_days: int = DEFAULT_RETENTION_DAYS,
         segment_rows: int = 0,
+        flush_rows: int = FLUSH_ROWS,
     ) -> None:
         self.path = path
+        self.flush_rows = flush_rows
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
         self.segment_rows = max(segment_rows, 0) if path else 0  # 0: never seal
         self.segment_dir = segments.directory_of(path) if path else None
         self._db = duckdb.connect(str(path) if path else ":memory:")
+        self._catalog = str((self._db.execute("SELECT current_database()").fetchone()
+                             or ("memory",))[0])
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL_BYTES}'")
         self._db.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
@@ -96,6 +104,8 @@ class DuckDBStore(MetaDocuments):
         self._closed = False
         self._seal_lock = threading.Lock()  # one seal or retention pass at a time
         self._meta_lock = threading.Lock()
+        # Taken to read or change together what a query of a dataset sees (views.py).
+        self._view_lock = threading.Lock()
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS main.{META_TABLE} ("
             "collection VARCHAR, id VARCHAR, doc VARCHAR, PRIMARY KEY (collection, id))"
@@ -109,12 +119,8 @@ class DuckDBStore(MetaDocuments):
             self.segment_dir.mkdir(exist_ok=True)
             try:
                 segments.reconcile(self.segment_dir, self._segments)
-                # Views name absolute paths: made anew in case the data directory moved.
-                # A dataset without segments has none (a view left behind would name
-                # files no longer there).
-                for name in {*self._schemas, *self._segments}:
-                    segments.define_view(self._db, name, self.segment_dir,
-                                         self._segments.get(name, []))
+                for name in self._segments:  # named in the error
+                    segments.probe(self._db, self.segment_dir, self._segments[name])
             except (RuntimeError, duckdb.Error) as exc:
                 self._db.close()
                 if isinstance(exc, RuntimeError):
@@ -124,15 +130,25 @@ class DuckDBStore(MetaDocuments):
                     f"({exc}); restore it from a backup, or see `limelight segments check`"
                 ) from exc
         self._next_id: dict[str, int] = {}
-        self._hot_rows: dict[str, int] = {}
+        self._table_rows: dict[str, int] = {}
+        self._table_through_id: dict[str, int] = {}
+        self._hot: dict[str, hot.HotRows] = {}
+        self._hot_dir = hot.directory_of(path) if path else None
         for name in self._schemas:
             found = self._db.execute(
-                f"SELECT max({quote(ID_FIELD)}), count(*) FROM main.{quote(name)}")
+                f"SELECT max({quote(ID_FIELD)}), count(*) FROM {self._table(name)}")
             top, rows = found.fetchone() or (None, 0)
-            sealed = [s.last_id for s in self._segments.get(name, [])]
+            moved = max([top or 0, *[s.last_id for s in self._segments.get(name, [])]])
+            self._hot[name] = hot.HotRows(name, self._hot_dir, after_id=moved)
             floor = (self.meta_get(ID_FLOORS, name) or {}).get("next_id", 1)
-            self._next_id[name] = max([top or 0, *sealed, floor - 1]) + 1
-            self._hot_rows[name] = rows
+            self._next_id[name] = max([moved, self._hot[name].max_id, floor - 1]) + 1
+            self._table_rows[name] = rows
+            self._table_through_id[name] = top or 0
+        # Rows left in a table by a store that did not seal: sealed before any query runs,
+        # as a seal of table rows is not atomic for readers (views.py).
+        for name, rows in self._table_rows.items():
+            if rows and self.segment_rows:
+                self.seal(name)
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
@@ -140,6 +156,8 @@ class DuckDBStore(MetaDocuments):
             if self._closed:
                 return
             self._closed = True
+            for rows in self._hot.values():
+                rows.close()
             self._db.execute("CHECKPOINT")
             self._db.close()
             self._unlink_retired(everything=True)
@@ -148,8 +166,19 @@ class DuckDBStore(MetaDocuments):
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._local.cursor = self._db.cursor()
-            cursor.execute(segments.SEARCH_PATH)
+            self._local.views = {}
         return cursor
+
+    def _table(self, dataset: str) -> str:
+        return views.table_name(self._catalog, dataset)
+
+    def _arrow_schema(self, dataset: str) -> pa.Schema:
+        """The columns of the dataset's table, as Arrow types, in its order."""
+        schema = self._schemas[dataset]
+        fields = [pa.field(name, ARROW_TYPES[ftype]) for name, ftype in schema.columns.items()]
+        if schema.has_overflow:
+            fields.append(pa.field(OVERFLOW_FIELD, pa.string()))
+        return pa.schema(fields)
 
     def _load_schemas(self) -> dict[str, DatasetSchema]:
         rows = self._db.execute(
@@ -171,6 +200,8 @@ class DuckDBStore(MetaDocuments):
 
     # -- Writer ----------------------------------------------------------
     def append(self, batches: Sequence[Batch]) -> None:
+        """Log the rows durably as each dataset's hot rows (hot.py); new columns are added
+        to the tables first, in one DuckDB transaction."""
         by_dataset: dict[str, list[Batch]] = defaultdict(list)
         for batch in batches:
             if batch.size:
@@ -178,46 +209,95 @@ class DuckDBStore(MetaDocuments):
         if not by_dataset:
             return
         with self._write_lock:
-            cursor = self._cursor()
-            schemas = dict(self._schemas)
             next_ids = dict(self._next_id)
-            cursor.execute("BEGIN TRANSACTION")
+            tables = self._columns_for(by_dataset, next_ids)
+            written: list[tuple[hot.HotRows, pa.Table, int]] = []
             try:
-                for dataset, group in by_dataset.items():
-                    schema = self._ensure_columns(cursor, schemas.get(dataset), dataset, group)
-                    first = next_ids.get(dataset, 1)
-                    tables = []
-                    for batch in group:
-                        if isinstance(batch, PreparedBatch) and batch.table is not None:
-                            tables.append(with_ids(batch.table, first))
-                        else:
-                            tables.append(to_arrow(batch, schema.columns, first))
-                        first += batch.size
-                    next_ids[dataset] = first
-                    overflows = any(OVERFLOW_FIELD in t.column_names for t in tables)
-                    if overflows and not schema.has_overflow:
-                        cursor.execute(f"ALTER TABLE main.{quote(dataset)} "
-                                       f"ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR")
-                        schema = DatasetSchema(dataset, schema.columns, has_overflow=True)
-                    schemas[dataset] = schema
-                    # One chunk: DuckDB then inserts it without splitting the work.
-                    rows = pa.concat_tables(tables, promote_options="default").combine_chunks()
-                    cursor.register("_ll_rows", rows)
-                    cursor.execute(
-                        f"INSERT INTO main.{quote(dataset)} BY NAME SELECT * FROM _ll_rows")
-                    cursor.unregister("_ll_rows")
-                cursor.execute("COMMIT")
-            except _DATA_ERRORS as exc:
-                cursor.execute("ROLLBACK")
-                raise RowsRejected(f"rows could not be stored: {exc}") from exc
+                for dataset, table in tables.items():
+                    rows = self._hot_rows_of(dataset)
+                    written.append((rows, table, rows.write(table)))
+                for rows, _, _ in written:
+                    rows.sync()
             except BaseException:
-                cursor.execute("ROLLBACK")
+                for rows, _, offset in written:
+                    with contextlib.suppress(OSError):
+                        rows.undo(offset)
                 raise
-            for dataset, group in by_dataset.items():
-                self._hot_rows[dataset] = self._hot_rows.get(dataset, 0) + sum(
-                    batch.size for batch in group)
-            self._schemas = schemas
+            with self._view_lock:
+                for rows, table, _ in written:
+                    rows.publish(table)
             self._next_id = next_ids
+            if not self.segment_rows:
+                for dataset in tables:
+                    if self._hot[dataset].rows >= self.flush_rows:
+                        self._flush(dataset)
+
+    def _columns_for(self, by_dataset: dict[str, list[Batch]], next_ids: dict[str, int]
+                     ) -> dict[str, pa.Table]:
+        """Each dataset's rows as one table of its columns, with ids from `next_ids` (which
+        it advances); the columns and tables they need are added and committed first."""
+        cursor = self._cursor()
+        schemas = dict(self._schemas)
+        tables: dict[str, pa.Table] = {}
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            for dataset, group in by_dataset.items():
+                schema = add_columns(cursor, self._table(dataset), schemas.get(dataset),
+                                     dataset, group, self.max_columns)
+                first = next_ids.get(dataset, 1)
+                parts = []
+                for batch in group:
+                    if isinstance(batch, PreparedBatch) and batch.table is not None:
+                        parts.append(with_ids(batch.table, first))
+                    else:
+                        parts.append(to_arrow(batch, schema.columns, first))
+                    first += batch.size
+                next_ids[dataset] = first
+                overflows = any(OVERFLOW_FIELD in t.column_names for t in parts)
+                if overflows and not schema.has_overflow:
+                    cursor.execute(f"ALTER TABLE {self._table(dataset)} "
+                                   f"ADD COLUMN {quote(OVERFLOW_FIELD)} VARCHAR")
+                    schema = DatasetSchema(dataset, schema.columns, has_overflow=True)
+                schemas[dataset] = schema
+                tables[dataset] = pa.concat_tables(parts, promote_options="default")
+            cursor.execute("COMMIT")
+        except _DATA_ERRORS as exc:
+            cursor.execute("ROLLBACK")
+            raise RowsRejected(f"rows could not be stored: {exc}") from exc
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        self._schemas = schemas
+        return tables
+
+    def _hot_rows_of(self, dataset: str) -> hot.HotRows:
+        if dataset not in self._hot:  # a new dataset
+            self._hot[dataset] = hot.HotRows(dataset, self._hot_dir, after_id=0)
+            self._table_rows[dataset] = self._table_through_id[dataset] = 0
+        return self._hot[dataset]
+
+    def _flush(self, dataset: str) -> None:
+        """Move the dataset's hot rows into its table (a store that does not seal)."""
+        rows = self._hot[dataset]
+        generation, tables = rows.cut()
+        moved = hot.conform(tables, self._arrow_schema(dataset))
+        cursor = self._cursor()
+        cursor.register("_ll_flush", moved)
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            cursor.execute(f"INSERT INTO {self._table(dataset)} BY NAME SELECT * FROM _ll_flush")
+            cursor.execute("COMMIT")
+        except Exception:  # the rows stay hot (and logged); the next append tries again
+            cursor.execute("ROLLBACK")
+            log.exception("moving the hot rows of %s into its table failed", dataset)
+            return
+        finally:
+            cursor.unregister("_ll_flush")
+        with self._view_lock:
+            rows.forget_through(generation)
+            self._table_rows[dataset] += moved.num_rows
+            self._table_through_id[dataset] = int(pc.max(moved.column(ID_FIELD)).as_py())
+        rows.delete_logs_through(generation)
 
     def preparer(self, dataset: str) -> Callable[[Batch], Batch] | None:
         """A picklable function that converts a decoded batch of `dataset` for the columns the
@@ -225,38 +305,6 @@ class DuckDBStore(MetaDocuments):
         columns.prepare); None while the dataset does not exist yet."""
         schema = self._schemas.get(dataset)
         return None if schema is None else functools.partial(prepare, dict(schema.columns))
-
-    def _ensure_columns(
-        self,
-        cursor: duckdb.DuckDBPyConnection,
-        schema: DatasetSchema | None,
-        dataset: str,
-        group: list[Batch],
-    ) -> DatasetSchema:
-        if schema is None:
-            definition = ", ".join(
-                [f"{quote(ID_FIELD)} BIGINT"]
-                + [f"{quote(n)} {SQL_TYPES[t]}" for n, t in SYSTEM_FIELDS.items()]
-            )
-            cursor.execute(f"CREATE TABLE main.{quote(dataset)} ({definition})")
-            schema = DatasetSchema(dataset, {ID_FIELD: FieldType.INTEGER, **SYSTEM_FIELDS})
-        columns = dict(schema.columns)
-        taken = {name.lower() for name in columns} | {ID_FIELD.lower(), OVERFLOW_FIELD.lower()}
-        budget = self.max_columns - (len(columns) - len(SYSTEM_FIELDS) - 1)
-        for batch in group:
-            for key, values in batch.attr_values.items():
-                if (key in columns or key.lower() in taken or budget <= 0
-                        or not _column_name(key)):
-                    continue
-                ftype = natural_type(values)
-                cursor.execute(
-                    f"ALTER TABLE main.{quote(dataset)} "
-                    f"ADD COLUMN {quote(key)} {SQL_TYPES[ftype]}"
-                )
-                columns[key] = ftype
-                taken.add(key.lower())
-                budget -= 1
-        return DatasetSchema(dataset, columns, has_overflow=schema.has_overflow)
 
     def delete_before(self, dataset: str, timestamp_ns: int) -> int:
         if dataset not in self._schemas:
@@ -279,7 +327,11 @@ class DuckDBStore(MetaDocuments):
             self.meta_put(ID_FLOORS, dataset, {"next_id": self._next_id.get(dataset, 1)})
             from_table = self._swap(dataset, removed, rewritten,
                                     f"{quote('$timestamp')} < ?", [timestamp_ns])
-        return from_table + sum(s.rows for s in removed) - sum(s.rows for s in rewritten)
+            with self._write_lock:
+                from_hot = self._hot[dataset].keep_only(
+                    lambda t: pc.greater_equal(t.column("$timestamp"), timestamp_ns))
+        return (from_table + from_hot + sum(s.rows for s in removed)
+                - sum(s.rows for s in rewritten))
 
     # -- Segments --------------------------------------------------------
     def seal_due(self) -> dict[str, int]:
@@ -288,8 +340,14 @@ class DuckDBStore(MetaDocuments):
         sealed per dataset."""
         if not self.segment_rows:
             return {}
-        due = [name for name, rows in list(self._hot_rows.items()) if rows >= self.segment_rows]
+        due = [name for name, rows in list(self._hot.items())
+               if rows.rows + self._table_rows.get(name, 0) >= self.segment_rows]
         return {dataset: self.seal(dataset) for dataset in due}
+
+    def unsealed_rows(self, dataset: str) -> int:
+        """The dataset's rows not in a segment: hot, or in its table."""
+        return self._hot[dataset].rows + self._table_rows[dataset] if dataset in self._hot \
+            else 0
 
     def seal(self, dataset: str) -> int:
         """Seal every row the dataset's table holds now into a new segment (a file-backed
@@ -303,20 +361,35 @@ class DuckDBStore(MetaDocuments):
         return moved
 
     def _seal(self, dataset: str) -> int:
+        rows = self._hot[dataset]
         with self._write_lock:
-            last_id = self._next_id[dataset] - 1  # every row up to it has committed
+            last_id = self._next_id[dataset] - 1  # every row up to it is durable
+            generation, tables = rows.cut()
+            in_table = self._table_rows[dataset]
+            schema = self._arrow_schema(dataset)
         where = f"{quote(ID_FIELD)} <= {last_id}"
-        segment = self._write_segment(
-            dataset, f"SELECT * FROM main.{quote(dataset)} WHERE {where}", last_id)
+        cursor = self._cursor()
+        cursor.register("_ll_seal", hot.conform(tables, schema))
+        try:
+            source = "SELECT * FROM _ll_seal"
+            if in_table:
+                source += (f" UNION ALL BY NAME SELECT * FROM {self._table(dataset)} "
+                           f"WHERE {where}")
+            segment = self._write_segment(dataset, source, last_id)
+        finally:
+            cursor.unregister("_ll_seal")
         if segment is None:
             return 0
-        moved = self._swap(dataset, [], [segment], where, [], expect=segment.rows)
-        # Frees the moved rows' blocks for the next appends; until a checkpoint they stay
-        # taken and the file grows as if nothing had moved.
-        # With another writer active (a meta write) DuckDB's next automatic checkpoint will.
-        with self._write_lock, contextlib.suppress(duckdb.TransactionException):
-            self._cursor().execute("CHECKPOINT")
-        return moved
+        moved = self._swap(dataset, [], [segment], where if in_table else "", [],
+                           expect=in_table, hot_through=generation)
+        rows.delete_logs_through(generation)
+        if moved:
+            # Frees the moved rows' blocks for the next appends; until a checkpoint they
+            # stay taken and the file grows as if nothing had moved. With another writer
+            # active (a meta write) DuckDB's next automatic checkpoint will.
+            with self._write_lock, contextlib.suppress(duckdb.TransactionException):
+                self._cursor().execute("CHECKPOINT")
+        return segment.rows
 
     def _merge_small(self, dataset: str) -> None:
         """Fewer, larger files read faster through the view (BENCHMARKS.md), while sealing
@@ -343,10 +416,12 @@ class DuckDBStore(MetaDocuments):
 
     def _swap(self, dataset: str, removed: list[segments.Segment],
               added: list[segments.Segment], delete_where: str, params: list[Any],
-              expect: int | None = None) -> int:
+              expect: int | None = None, hot_through: int | None = None) -> int:
         """In one transaction: delete the table's rows `delete_where` selects (`expect` of
         them, when given), and replace segments `removed` by `added` in the manifest and
-        the view. Returns the rows deleted from the table."""
+        the view; then, in one step for readers, the segments they see, and (with
+        `hot_through`) the hot rows of the generations the added segment holds. Returns
+        the rows deleted from the table."""
         kept = sorted([s for s in self._segments.get(dataset, []) if s not in removed] + added,
                       key=lambda s: s.last_id)
         with self._write_lock:
@@ -356,22 +431,22 @@ class DuckDBStore(MetaDocuments):
                 deleted = 0
                 if delete_where:
                     row = cursor.execute(
-                        f"DELETE FROM main.{quote(dataset)} WHERE {delete_where}", params
+                        f"DELETE FROM {self._table(dataset)} WHERE {delete_where}", params
                     ).fetchone()
                     deleted = int(row[0]) if row else 0
                 if expect is not None and deleted != expect:  # the seal lock rules this out
                     raise RuntimeError(f"{dataset}: {expect} rows sealed, {deleted} in table")
-                if removed or added:
-                    assert self.segment_dir is not None
-                    segments.record(cursor, added, removed)
-                    segments.define_view(cursor, dataset, self.segment_dir, kept)
+                segments.record(cursor, added, removed)
                 cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")
                 self._retire(added, grace_s=0)
                 raise
-            self._segments[dataset] = kept
-            self._hot_rows[dataset] -= deleted
+            with self._view_lock:
+                self._segments[dataset] = kept
+                self._table_rows[dataset] -= deleted
+                if hot_through is not None:
+                    self._hot[dataset].forget_through(hot_through)
         self._retire(removed, RETIRED_FILE_GRACE_S)
         return deleted
 
@@ -398,7 +473,14 @@ class DuckDBStore(MetaDocuments):
         self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = self._cursor()
+        # The datasets the statement names (always quoted in the SQL Limelight writes).
+        used = [name for name in self._schemas if quote(name) in sql]
+        with self._view_lock:
+            seen = {name: self._view_of(name) for name in used}
         try:
+            for name, view in seen.items():
+                views.use(cursor, self._catalog, name, view, self.segment_dir,
+                          self._local.views)
             cursor.execute(sql, params if isinstance(params, Mapping) else list(params))
             names = [d[0] for d in cursor.description or []]
             return names, cursor.fetchall()
@@ -406,76 +488,11 @@ class DuckDBStore(MetaDocuments):
                 duckdb.OutOfRangeException) as exc:
             # A value the user gave (a regex, a number) that the engine cannot use.
             raise QueryError(str(exc).split("\n")[0]) from exc
+        finally:
+            for name in seen:
+                views.release(cursor, name)
 
-    def datasets(self) -> list[DatasetInfo]:
-        infos = []
-        for name in sorted(self._schemas):
-            _, rows = self.execute(
-                f"SELECT count(*), min({quote('$timestamp')}), max({quote('$timestamp')}) "
-                f"FROM {quote(name)}"
-            )
-            count, first, last = rows[0]
-            infos.append(
-                DatasetInfo(name, int(count), first, last, None, self.retention_days(name))
-            )
-        return infos
-
-    def keys(self, dataset: str) -> list[KeyInfo]:
-        schema = self._schemas.get(dataset)
-        if schema is None:
-            return []
-        names = list(schema.columns)
-        counts = ", ".join(f"count({quote(n)})" for n in names)
-        _, rows = self.execute(f"SELECT {counts} FROM {quote(dataset)}")
-        found = [
-            KeyInfo(name, schema.columns[name], int(count))
-            for name, count in zip(names, rows[0], strict=True)
-        ]
-        if schema.has_overflow:
-            _, extra = self.execute(
-                f"SELECT k, count(*) FROM (SELECT unnest(json_keys({quote(OVERFLOW_FIELD)})) AS k "
-                f"FROM {quote(dataset)} WHERE {quote(OVERFLOW_FIELD)} IS NOT NULL) GROUP BY k"
-            )
-            found += [KeyInfo(k, FieldType.STRING, int(c))
-                      for k, c in extra if k not in schema.columns]
-        return found
-
-    def distinct_estimate(self, dataset: str, key: str) -> int | None:
-        schema = self._schemas.get(dataset)
-        if schema is None or key not in schema.columns:
-            return None
-        sealed = self._segments.get(dataset)
-        if sealed:
-            return self._segment_distinct(sealed[-1], key)
-        # The column's statistics (a HyperLogLog estimate kept on append): no scan.
-        _, rows = self.execute(f"SELECT stats({quote(key)}) FROM {quote(dataset)} LIMIT 1")
-        if not rows:
-            return 0
-        stats = rows[0][0]
-        if schema.columns[key] is FieldType.BOOL:
-            distinct = int(stats["min"] is not None) + int(stats["max"] != stats["min"])
-        elif "approx_unique" in stats:
-            distinct = int(stats["approx_unique"])
-        else:
-            return None
-        return distinct + int(bool(stats["has_null"]))
-
-    def _segment_distinct(self, segment: segments.Segment, key: str) -> int | None:
-        """Parquet files keep no distinct counts: the newest segment's, counted once (a
-        scan of one column) and kept, as segments never change."""
-        cache_key = (segment.file, key)
-        if cache_key not in self._distinct_cache:
-            try:
-                _, rows = self.execute(
-                    f"SELECT approx_count_distinct({quote(key)}) + "
-                    f"(count(*) > count({quote(key)}))::INT FROM {self._files([segment])}")
-            except duckdb.BinderException:  # a column added after this segment was sealed
-                return None
-            self._distinct_cache[cache_key] = int(rows[0][0])
-        return self._distinct_cache[cache_key]
-
-    def retention_days(self, dataset: str) -> int:
-        doc = self.meta_get("datasets", dataset)
-        return int(doc["retention_days"]) if doc and "retention_days" in doc else (
-            self.default_retention_days
-        )
+    def _view_of(self, dataset: str) -> views.DatasetView:
+        return views.DatasetView(
+            self._hot[dataset].snapshot(self._arrow_schema(dataset)),
+            self._table_through_id[dataset], tuple(self._segments.get(dataset, [])))
