@@ -182,3 +182,11 @@ def test_a_retention_rewrite_replaces_older_generations_even_if_their_files_stay
     assert reopened.snapshot(SCHEMA).column("$id").to_pylist() == [5, 6]
     assert [p.name for p in tmp_path.iterdir()] == ["otel.3.log"]
     reopened.close()
+
+
+def test_hot_rows_are_read_under_the_dataset_name_quoted_or_not(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1_000)
+    store.append([spans("otel", 3), spans("my-logs", 2)])
+    assert store.execute("SELECT count(*) FROM otel")[1] == [(3,)]
+    assert store.execute('SELECT count(*) FROM "my-logs"')[1] == [(2,)]
+    store.close()

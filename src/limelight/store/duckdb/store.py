@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 import threading
 import time
 from collections import defaultdict
@@ -65,6 +66,11 @@ _DATA_ERRORS = (
     duckdb.InvalidInputException, duckdb.ConstraintException, duckdb.OutOfRangeException,
     pa.ArrowInvalid, pa.ArrowTypeError, OverflowError,
 )
+
+
+def _names(sql: str, dataset: str) -> bool:
+    """Whether `sql` may name the dataset (a false yes costs only a registration)."""
+    return quote(dataset) in sql or re.search(rf"\b{re.escape(dataset)}\b", sql) is not None
 
 
 class DuckDBStore(MetaDocuments, DatasetSummaries):
@@ -473,8 +479,7 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = self._cursor()
-        # The datasets the statement names (always quoted in the SQL Limelight writes).
-        used = [name for name in self._schemas if quote(name) in sql]
+        used = [name for name in self._schemas if _names(sql, name)]
         with self._view_lock:
             seen = {name: self._view_of(name) for name in used}
         try:
