@@ -11,7 +11,7 @@ first big request starts the server's decoder processes) and are not timed.
 The stored count (warm-up included) is checked with POST /api/query. The server
 seals every `--segment-rows` spans into a Parquet segment while the load runs (its
 cost is in the rate); bytes per span is the data on disk once the last seal is done
-and the server has stopped (DuckDB file, WAL and segments) divided by the spans
+and the server has stopped (DuckDB file, WAL, hot rows log and segments) divided by the spans
 stored. The same bodies then go through the engine in-process, on one thread
 (protobuf parse alone; decode; append; decode + DuckDBStore.append), for the
 side-by-side figures, and the rows stored in-process are measured three more ways:
@@ -310,7 +310,7 @@ def main() -> None:
              f"{rate / med('parse'):.2f}", ""],
             ["bytes on disk per span, server, sealed segments", f"{sealed:.1f}", "",
              f"<= {TARGET_BYTES_PER_SPAN}: {verdict(sealed <= TARGET_BYTES_PER_SPAN)}"],
-            ["bytes on disk per span, server, whole data dir (sealed + open table)",
+            ["bytes on disk per span, server, whole data dir (sealed + hot log + table)",
              f"{size:.1f}", "", ""],
             ["bytes on disk per span, in-process, in the DuckDB table",
              f"{med('engine_bytes'):.1f}", "", ""],
