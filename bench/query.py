@@ -34,7 +34,7 @@ from limelight.query.trace import fetch_trace
 from limelight.store.duckdb import DuckDBStore
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 TARGET_RATIO = 1.3
 TARGET_MS = 300.0
 DAY_NS = 86_400 * 10**9

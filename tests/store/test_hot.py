@@ -190,3 +190,27 @@ def test_hot_rows_are_read_under_the_dataset_name_quoted_or_not(tmp_path: Path) 
     assert store.execute("SELECT count(*) FROM otel")[1] == [(3,)]
     assert store.execute('SELECT count(*) FROM "my-logs"')[1] == [(2,)]
     store.close()
+
+
+def test_readers_never_see_a_new_dataset_before_its_rows_can_be_read(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1_000)
+    done = threading.Event()
+    failures: list[BaseException] = []
+    listed: list[int] = []
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                listed.append(len(store.datasets()))
+            except BaseException as exc:  # reported by the assertion below
+                failures.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in range(40):
+        store.append([spans(f"set-{i}", 5)])
+    done.set()
+    reader.join()
+    store.close()
+    assert not failures, failures[0]
+    assert listed and max(listed) > 1

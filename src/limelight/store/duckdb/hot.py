@@ -249,7 +249,7 @@ def _write_frame(fd: int, magic: bytes, table: pa.Table) -> None:
 def _read_log(path: Path) -> tuple[bool, list[pa.Table]]:
     """Whether the file starts with a base frame, and the tables of every whole frame; a
     torn or corrupt tail (a crash mid-write, never acknowledged) is cut off the file."""
-    data = path.read_bytes()
+    data = memoryview(path.read_bytes())  # the tables keep referring to it: no copies
     tables: list[pa.Table] = []
     base = False
     offset = 0

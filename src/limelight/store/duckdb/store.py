@@ -154,6 +154,7 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         # as a seal of table rows is not atomic for readers (views.py).
         for name, rows in self._table_rows.items():
             if rows and self.segment_rows:
+                log.info("sealing the %d rows of %s's table", rows, name)
                 self.seal(name)
 
     # -- lifecycle -------------------------------------------------------
@@ -273,6 +274,8 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         except BaseException:
             cursor.execute("ROLLBACK")
             raise
+        for dataset in tables:  # before readers can see a new dataset in the schemas
+            self._hot_rows_of(dataset)
         self._schemas = schemas
         return tables
 
