@@ -141,6 +141,7 @@ class HotRows:
                              if c.generation <= generation)
             self._chunks = [c for c in self._chunks if c.generation > generation]
             self.version += 1
+            self._cache = None  # it holds the rows forgotten
 
     def delete_logs_through(self, generation: int) -> None:
         for found, path in self._files():
@@ -174,6 +175,7 @@ class HotRows:
             self._chunks = [_Chunk(self._generation, t) for t in remaining]
             self.rows -= removed
             self.version += 1
+            self._cache = None
         self.delete_logs_through(generation)
         return removed
 

@@ -392,6 +392,7 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         moved = self._swap(dataset, [], [segment], where if in_table else "", [],
                            expect=in_table, hot_through=generation)
         rows.delete_logs_through(generation)
+        pa.default_memory_pool().release_unused()  # the sealed rows' memory, back to the OS
         if moved:
             # Frees the moved rows' blocks for the next appends; until a checkpoint they
             # stay taken and the file grows as if nothing had moved. With another writer
