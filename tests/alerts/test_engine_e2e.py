@@ -164,7 +164,8 @@ def test_resources_are_reread_without_restart(
     resources["errors"][1]["enabled"] = False
     put_resources(alert_server, "shop", resources)
     message = wait_until(lambda: slack.bodies(), what="resolve on disable")[0]
-    assert "RESOLVED" in message["text"]
+    assert message["text"].startswith(
+        ":large_green_circle: [RESOLVED] Errors: alert disabled (last COUNT = ")
     assert wait_until(lambda: alert_view(alert_server, REF)["state"] == "disabled", what="off")
     # An invalid alert is reported, not evaluated.
     resources["errors"][1]["parameters"]["threshold"] = "above 3"
@@ -186,6 +187,9 @@ def test_a_removed_alert_resolves_and_is_forgotten(
     assert store.meta_delete("resources", "shop/errors")
     wait_until(lambda: events_of(hook)[1:], what="resolve on removal")
     assert events_of(hook) == ["firing", "resolved"]
+    fired, resolved = hook.bodies()
+    assert fired["reason"] is None and resolved["reason"] == "alert removed"
+    assert resolved["summary"].startswith("[RESOLVED] Errors: alert removed (last COUNT = ")
     with alert_server.client() as client:
         wait_until(lambda: client.get(f"/api/alerts/{REF}/history").status_code == 404,
                    what="history forgotten")

@@ -113,7 +113,8 @@ class AlertManager:
                 continue
             if not rule.enabled:
                 if state.instances:
-                    await self._close_all(ref, rule, catalog, now_ms, keep_state=True)
+                    await self._close_all(ref, rule, catalog, now_ms, "alert disabled",
+                                          keep_state=True)
                 continue
             frequency_ms = max(1, rule.frequency_ns // NS_PER_MS)
             slot = now_ms // frequency_ms * frequency_ms
@@ -166,7 +167,8 @@ class AlertManager:
         await self._notify(ref, rule, query, state, catalog, transitions, slot)
 
     async def _notify(self, ref: str, rule: AlertRule, query: AlertQuery, state: AlertState,
-                      catalog: Catalog, transitions: list[Transition], now_ms: int) -> None:
+                      catalog: Catalog, transitions: list[Transition], now_ms: int,
+                      reason: str = "") -> None:
         """Save the new state, record transitions, then send what is due."""
         snoozed = now_ms < state.snoozed_until_ms(rule)
         notes = []
@@ -175,7 +177,7 @@ class AlertManager:
             if event is not None:
                 mark_notified(instance, event, now_ms)
                 notes.append(note_for(ref, rule, query, instance, event, now_ms,
-                                      self.public_url))
+                                      self.public_url, reason if event == "resolved" else ""))
         service, _ = split_ref(ref)
         targets = channel_ids(rule, catalog.of(service, "route"))
         if notes:
@@ -227,7 +229,7 @@ class AlertManager:
                 "to": t.after, "value": t.value, "previous": t.previous})
 
     async def _close_all(self, ref: str, rule: AlertRule, catalog: Catalog, now_ms: int,
-                         keep_state: bool) -> None:
+                         reason: str, keep_state: bool) -> None:
         """The alert stops (disabled or removed): announce resolves, drop the instances."""
         state = self.states[ref]
         transitions = [t for i in state.instances.values() if (t := close(i, now_ms))]
@@ -236,7 +238,7 @@ class AlertManager:
             query = alert_query(rule, catalog.of(service, "query"))
         except RuleError:
             query = AlertQuery({}, "value", "COUNT", None)
-        await self._notify(ref, rule, query, state, catalog, transitions, now_ms)
+        await self._notify(ref, rule, query, state, catalog, transitions, now_ms, reason)
         state.instances.clear()
         if keep_state:
             await asyncio.to_thread(self.records.save_state, state)
@@ -247,7 +249,7 @@ class AlertManager:
         rule = self.rules.get(ref, properties) if properties is not None else None
         if isinstance(rule, AlertRule) and ref in self.states:
             await self._close_all(ref, rule, self.catalog, self.clock() // NS_PER_MS,
-                                  keep_state=False)
+                                  "alert removed", keep_state=False)
         self.states.pop(ref, None)
         self.rules.forget(ref)
         self._refreshed = {k: v for k, v in self._refreshed.items() if k[0] != ref}

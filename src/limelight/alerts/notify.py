@@ -28,6 +28,7 @@ def note_for(
     event: Event,
     time_ms: int,
     public_url: str,
+    reason: str = "",
 ) -> Notification:
     service, _, alert_id = ref.partition("/")
     window_ms = rule.window_ns // NS_PER_MS
@@ -56,4 +57,5 @@ def note_for(
         link=console_link(public_url, shown),
         description=rule.description,
         labels=rule.labels,
+        reason=reason,
     )

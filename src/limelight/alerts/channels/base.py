@@ -43,6 +43,9 @@ class Notification:
     link: str  # the query in the console
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    # Why it resolved when not because the value recovered: the alert was disabled or
+    # removed, and `value` is the last one seen, still past the threshold.
+    reason: str = ""
 
     @property
     def ref(self) -> str:
@@ -75,7 +78,11 @@ class Notification:
             events = "event" if self.value == 1 else "events"
             return f"{self.name}{where} ({number_text(self.value)} {events}, {self.service})"
         head = {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED"}[self.event]
-        text = f"[{head}] {self.name}: {self.value_text} (threshold {self.threshold})"
+        if self.reason:
+            text = (f"[{head}] {self.name}: {self.reason} (last {self.value_text}, "
+                    f"threshold {self.threshold})")
+        else:
+            text = f"[{head}] {self.name}: {self.value_text} (threshold {self.threshold})"
         return f"{text} for {self.group_text}" if self.group else text
 
 

@@ -56,7 +56,7 @@ def compose(properties: dict[str, Any], note: Notification) -> EmailMessage:
         "",
         f"Alert:      {note.name} ({note.ref})",
         f"Severity:   {note.severity}",
-        f"Value:      {note.value_text}",
+        f"{'Last value:' if note.reason else 'Value:':<12}{note.value_text}",
         f"Threshold:  {note.threshold}",
     ]
     if note.group:

@@ -33,7 +33,7 @@ def message(note: Notification) -> dict[str, Any]:
     lines = [
         f"*Alert:* {note.name} (`{note.ref}`)",
         f"*Severity:* {note.severity}",
-        f"*Value:* {note.value_text}",
+        f"*{'Last value' if note.reason else 'Value'}:* {note.value_text}",
         f"*Threshold:* {note.threshold}",
     ]
     if note.group:

@@ -39,6 +39,7 @@ def payload(note: Notification) -> dict[str, Any]:
                      "since_ms": note.since_ms},
         "values": {"value": note.value, "previous": note.previous,
                    "change_pct": note.change_pct},
+        "reason": note.reason or None,
         "query": note.query,
         "link": note.link,
         "time_ms": note.time_ms,
