@@ -214,3 +214,24 @@ def test_readers_never_see_a_new_dataset_before_its_rows_can_be_read(tmp_path: P
     store.close()
     assert not failures, failures[0]
     assert listed and max(listed) > 1
+
+
+def test_hot_rows_past_the_memory_budget_or_too_old_are_sealed_early(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", segment_rows=1_000_000, hot_bytes_max=20_000)
+    store.append([spans("big", 300, pad="x" * 100), spans("small", 5)])
+    assert store.seal_due() == {"big": 300}  # the biggest, until the rest fits
+    assert store.unsealed_rows("small") == 5
+    store.hot_age_s = 0.0
+    assert store.seal_due() == {"small": 5}
+    assert store.execute('SELECT count(*) FROM "big"')[1] == [(300,)]
+    store.close()
+
+
+def test_a_store_that_does_not_seal_moves_hot_rows_past_the_budget_into_its_table(
+        tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb", hot_bytes_max=20_000)
+    store.append([spans("big", 300, pad="x" * 100), spans("small", 5)])
+    assert store.unsealed_rows("big") == 300 and store.unsealed_rows("small") == 5
+    assert not list((tmp_path / "db.hot").glob("big.*.log"))
+    assert list((tmp_path / "db.hot").glob("small.*.log"))
+    store.close()

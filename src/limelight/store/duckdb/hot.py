@@ -21,9 +21,10 @@ import logging
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -48,6 +49,7 @@ def directory_of(database: Path) -> Path:
 class _Chunk:
     generation: int
     table: pa.Table
+    since: float = field(default_factory=time.monotonic)
 
 
 class HotRows:
@@ -81,6 +83,15 @@ class HotRows:
                         self._chunks.append(_Chunk(generation, kept))
             self.rows = sum(c.table.num_rows for c in self._chunks)
             self._generation += 1
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.table.nbytes for c in self._chunks)
+
+    def age_s(self) -> float:
+        """How long the oldest row has been hot (0 without rows)."""
+        chunks = self._chunks
+        return time.monotonic() - chunks[0].since if chunks else 0.0
 
     @property
     def max_id(self) -> int:
@@ -223,12 +234,12 @@ def conform(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 \
         else tables[0]
     columns = []
-    for field in schema:
-        if field.name in table.column_names:
-            column = table.column(field.name)
-            columns.append(column if column.type == field.type else column.cast(field.type))
+    for wanted in schema:
+        if wanted.name in table.column_names:
+            column = table.column(wanted.name)
+            columns.append(column if column.type == wanted.type else column.cast(wanted.type))
         else:
-            columns.append(pa.nulls(table.num_rows, field.type))
+            columns.append(pa.nulls(table.num_rows, wanted.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
 

@@ -57,6 +57,11 @@ MERGE_FACTOR = 4
 # A store that does not seal moves a dataset's hot rows into its DuckDB table once they are
 # this many: one big insert, and memory stays bounded.
 FLUSH_ROWS = 100_000
+# Hot rows are held in memory: past this many bytes in all, the datasets holding the most,
+# and rows hot for this long, are sealed (or moved into the table) before their dataset
+# has `segment_rows` (or `flush_rows`) of them.
+HOT_BYTES_MAX = 256 * 2**20
+HOT_AGE_S = 900.0
 
 
 # What rows that DuckDB or Arrow cannot take raise; I/O errors and the like are not here:
@@ -93,9 +98,13 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         default_retention_days: int = DEFAULT_RETENTION_DAYS,
         segment_rows: int = 0,
         flush_rows: int = FLUSH_ROWS,
+        hot_bytes_max: int = HOT_BYTES_MAX,
+        hot_age_s: float = HOT_AGE_S,
     ) -> None:
         self.path = path
         self.flush_rows = flush_rows
+        self.hot_bytes_max = hot_bytes_max
+        self.hot_age_s = hot_age_s
         self.max_columns = max_columns
         self.default_retention_days = default_retention_days
         self.segment_rows = max(segment_rows, 0) if path else 0  # 0: never seal
@@ -235,9 +244,9 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
                     rows.publish(table)
             self._next_id = next_ids
             if not self.segment_rows:
-                for dataset in tables:
-                    if self._hot[dataset].rows >= self.flush_rows:
-                        self._flush(dataset)
+                full = [name for name in tables if self._hot[name].rows >= self.flush_rows]
+                for dataset in dict.fromkeys(full + self._moving_early()):
+                    self._flush(dataset)
 
     def _columns_for(self, by_dataset: dict[str, list[Batch]], next_ids: dict[str, int]
                      ) -> dict[str, pa.Table]:
@@ -349,9 +358,24 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         sealed per dataset."""
         if not self.segment_rows:
             return {}
-        due = [name for name, rows in list(self._hot.items())
-               if rows.rows + self._table_rows.get(name, 0) >= self.segment_rows]
-        return {dataset: self.seal(dataset) for dataset in due}
+        full = [name for name, rows in list(self._hot.items())
+                if rows.rows + self._table_rows.get(name, 0) >= self.segment_rows]
+        return {dataset: self.seal(dataset)
+                for dataset in dict.fromkeys(full + self._moving_early())}
+
+    def _moving_early(self) -> list[str]:
+        """The datasets whose hot rows move before there are enough of them: those hot for
+        `hot_age_s`, then the biggest while all hot rows take over `hot_bytes_max`."""
+        hot = {name: rows for name, rows in list(self._hot.items()) if rows.rows}
+        due = [name for name, rows in hot.items() if rows.age_s() >= self.hot_age_s]
+        sizes = {name: rows.nbytes for name, rows in hot.items()}
+        total = sum(sizes.values())
+        for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
+            if total <= self.hot_bytes_max:
+                break
+            due.append(name)
+            total -= sizes[name]
+        return due
 
     def unsealed_rows(self, dataset: str) -> int:
         """The dataset's rows not in a segment: hot, or in its table."""
