@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from limelight.exceptions import QueryError
 from limelight.query.parse import parse_calculation, parse_spec
 from limelight.timeparse import parse_duration_ns, parse_iso_ns
+
+T = TypeVar("T")
 
 SEVERITIES = ("critical", "error", "warning", "info")
 COMPARISONS = ("=", "!=", ">", ">=", "<", "<=")
@@ -44,6 +46,14 @@ class RuleError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class RuleErrors(RuleError):
+    """Every wrong property of an alert; reads as the first."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -115,45 +125,76 @@ def parse_threshold(value: Any, where: str = "parameters.threshold") -> Threshol
 
 
 def parse_alert(properties: Any, *, min_frequency_ns: int = MIN_FREQUENCY_NS) -> AlertRule:
-    """An alert's properties as a rule; raises RuleError naming the first wrong field."""
+    """An alert's properties as a rule; raises RuleErrors naming every wrong field (the
+    first one as its own field and message)."""
     props = _mapping(properties, "properties")
-    _known_keys(props, _TOP_KEYS, "")
-    name = _text(_required(props, "name", ""), "name")
-    params = _mapping(_required(props, "parameters", ""), "parameters")
-    _known_keys(params, _PARAMETER_KEYS, "parameters.")
-    frequency = _duration(params.get("frequency", "1m"), "parameters.frequency")
-    if frequency < min_frequency_ns:
-        raise RuleError("parameters.frequency",
-                        f"{params['frequency']!r} is too often; the least is "
-                        f"{_duration_text(min_frequency_ns)}")
-    window = _duration(params.get("window", params.get("frequency", "1m")), "parameters.window")
-    if window < 1_000_000_000:
-        raise RuleError("parameters.window", "must be at least 1s")
+    problems: list[RuleError] = []
+
+    def checked(parse: Callable[[], T], fallback: T) -> T:
+        try:
+            return parse()
+        except RuleError as exc:
+            problems.append(exc)
+            return fallback
+
+    problems += _unknown_keys(props, _TOP_KEYS, "")
+    name = checked(lambda: _text(_required(props, "name", ""), "name"), "")
+    no_params: dict[str, Any] = {}
+    params = checked(lambda: _mapping(_required(props, "parameters", ""), "parameters"),
+                     no_params)
+    problems += _unknown_keys(params, _PARAMETER_KEYS, "parameters.")
+    frequency = checked(lambda: _frequency(params, min_frequency_ns), min_frequency_ns)
+    window = checked(lambda: _window(params), frequency)
     severity = props.get("severity", "warning")
     if severity not in SEVERITIES:
-        raise RuleError("severity", f"{severity!r} is not one of {', '.join(SEVERITIES)}")
-    query = _query(_required(params, "query", "parameters."))
-    calculation = params.get("calculation")
-    if calculation is not None:
-        calculation = _text(calculation, "parameters.calculation")
-    if isinstance(query, dict):
-        _pick_calculation(query, calculation)
-    return AlertRule(
+        problems.append(RuleError("severity",
+                                  f"{severity!r} is not one of {', '.join(SEVERITIES)}"))
+    no_query: str | dict[str, Any] = ""
+    query = checked(lambda: _query(_required(params, "query", "parameters.")), no_query)
+    calculation = checked(lambda: _calculation(params.get("calculation"), query), None)
+    threshold = checked(lambda: parse_threshold(_required(params, "threshold", "parameters."),
+                                                "parameters.threshold"), Threshold(">", 0.0))
+    rule = AlertRule(
         name=name,
-        threshold=parse_threshold(_required(params, "threshold", "parameters."),
-                                  "parameters.threshold"),
+        threshold=threshold,
         frequency_ns=frequency,
         window_ns=window,
         query=query,
         severity=severity,
-        description=_text(props.get("description", ""), "description", allow_empty=True),
+        description=checked(lambda: _text(props.get("description", ""), "description",
+                                          allow_empty=True), ""),
         calculation=calculation,
-        channels=_channels(props.get("channels")),
-        labels=_labels(props.get("labels", {})),
-        enabled=_bool(props.get("enabled", True), "enabled"),
-        snooze_until_ns=_snooze(props.get("snooze_until")),
-        reminder_ns=_reminder(props.get("reminder")),
+        channels=checked(lambda: _channels(props.get("channels")), None),
+        labels=checked(lambda: _labels(props.get("labels", {})), {}),
+        enabled=checked(lambda: _bool(props.get("enabled", True), "enabled"), True),
+        snooze_until_ns=checked(lambda: _snooze(props.get("snooze_until")), None),
+        reminder_ns=checked(lambda: _reminder(props.get("reminder")), 0),
     )
+    if problems:
+        raise RuleErrors(problems)
+    return rule
+
+
+def _frequency(params: dict[str, Any], least_ns: int) -> int:
+    frequency = _duration(params.get("frequency", "1m"), "parameters.frequency")
+    if frequency < least_ns:
+        raise RuleError("parameters.frequency", f"{params['frequency']!r} is too often; the "
+                        f"least is {_duration_text(least_ns)}")
+    return frequency
+
+
+def _window(params: dict[str, Any]) -> int:
+    window = _duration(params.get("window", params.get("frequency", "1m")), "parameters.window")
+    if window < 1_000_000_000:
+        raise RuleError("parameters.window", "must be at least 1s")
+    return window
+
+
+def _calculation(value: Any, query: str | dict[str, Any]) -> str | None:
+    calculation = None if value is None else _text(value, "parameters.calculation")
+    if isinstance(query, dict):
+        _pick_calculation(query, calculation)
+    return calculation
 
 
 def alert_query(rule: AlertRule, queries: Mapping[str, Any]) -> AlertQuery:
@@ -227,10 +268,10 @@ def _required(props: dict[str, Any], key: str, prefix: str) -> Any:
     return props[key]
 
 
-def _known_keys(props: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
-    for key in props:
-        if key not in known:
-            raise RuleError(prefix + str(key), f"unknown property (known: {', '.join(known)})")
+def _unknown_keys(props: dict[str, Any], known: tuple[str, ...], prefix: str
+                  ) -> list[RuleError]:
+    return [RuleError(prefix + str(key), f"unknown property (known: {', '.join(known)})")
+            for key in props if key not in known]
 
 
 def _text(value: Any, where: str, allow_empty: bool = False) -> str:

@@ -62,10 +62,12 @@ def query(props: dict[str, Any]) -> list[Problem]:
 
 
 def alert(props: dict[str, Any]) -> list[Problem]:
-    from limelight.alerts.rules import parse_alert  # the engine's own parser
+    from limelight.alerts.rules import RuleErrors, parse_alert  # the engine's own parser
 
     try:
         parse_alert(props)
+    except RuleErrors as exc:
+        return [_field_problem(str(error), ()) for error in exc.errors]
     except ValueError as exc:
         return [_field_problem(str(exc), ())]
     return []
