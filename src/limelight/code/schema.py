@@ -41,6 +41,11 @@ def spec_problems(spec: Any, at: Path) -> list[Problem]:
     return []
 
 
+def _every_problem(exc: ValueError) -> list[Problem]:
+    """The problems an engine's parser found: all of them when it gathers them (`errors`)."""
+    return [_field_problem(str(error), ()) for error in getattr(exc, "errors", [exc])]
+
+
 def _field_problem(text: str, at: Path) -> Problem:
     """`calculations[0]: unknown ...` as a problem at (*at, "calculations", 0)."""
     match = _FIELD_MESSAGE.match(text)
@@ -62,14 +67,12 @@ def query(props: dict[str, Any]) -> list[Problem]:
 
 
 def alert(props: dict[str, Any]) -> list[Problem]:
-    from limelight.alerts.rules import RuleErrors, parse_alert  # the engine's own parser
+    from limelight.alerts.rules import parse_alert  # the engine's own parser
 
     try:
         parse_alert(props)
-    except RuleErrors as exc:
-        return [_field_problem(str(error), ()) for error in exc.errors]
     except ValueError as exc:
-        return [_field_problem(str(exc), ())]
+        return _every_problem(exc)
     return []
 
 
@@ -79,7 +82,7 @@ def channel(props: dict[str, Any]) -> list[Problem]:
     try:
         validate_channel(props)
     except ValueError as exc:
-        return [_field_problem(str(exc), ())]
+        return _every_problem(exc)
     return []
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from limelight.alerts.channels import alertmanager, mail, pagerduty, slack, webhook
-from limelight.alerts.channels.base import ChannelError, Notification, Outcome
+from limelight.alerts.channels.base import ChannelError, ChannelErrors, Notification, Outcome
 
 Send = Callable[[httpx.AsyncClient, dict[str, Any], Notification], Awaitable[Outcome]]
 
@@ -41,11 +41,15 @@ def validate_channel(properties: Any) -> Kind:
     if kind not in KINDS:
         raise ChannelError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     known = ("kind", "description", *KINDS[kind].properties)
-    for name in properties:
-        if name not in known:
-            raise ChannelError(str(name), f"unknown property for kind {kind} "
-                                          f"(known: {', '.join(known)})")
-    KINDS[kind].validate(properties)
+    problems = [ChannelError(str(name), f"unknown property for kind {kind} "
+                                        f"(known: {', '.join(known)})")
+                for name in properties if name not in known]
+    try:
+        KINDS[kind].validate(properties)
+    except ChannelError as exc:
+        problems.append(exc)
+    if problems:
+        raise ChannelErrors(problems)
     return KINDS[kind]
 
 

@@ -20,6 +20,14 @@ class ChannelError(ValueError):
         self.message = message
 
 
+class ChannelErrors(ChannelError):
+    """Every wrong property of a channel; reads as the first."""
+
+    def __init__(self, errors: list[ChannelError]) -> None:
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class Notification:
     """One alert instance's news: it fires, repeats (reminder) or resolves."""
