@@ -334,3 +334,22 @@ def test_a_capped_events_list_says_there_are_more(page: Page,
                            headers={"content-type": "application/x-protobuf"}).status_code == 200
     page.goto("/traces")
     expect(page.locator("#traces")).to_contain_text("The newest 200 traces; there are more")
+
+
+@pytest.mark.parametrize("path", ["/", "/query", "/events", "/errors", "/alerts", "/checks",
+                                  "/dashboards"])
+def test_pages_fit_a_phone_screen(browser: Browser, console_server: RunningServer,
+                                  path: str) -> None:
+    context = browser.new_context(base_url=console_server.url,
+                                  viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    log_in(page, start=path)
+    expect(page.locator("main h1")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    main = page.locator("main").bounding_box()
+    assert main is not None and main["x"] == 0 and main["width"] == 375  # the nav is above
+    for link in page.locator("nav.side a").all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375
+    context.close()
