@@ -153,3 +153,14 @@ def test_a_folder_reports_every_error_of_every_file_in_order(tmp_path: Path) -> 
 def test_a_folder_without_index_says_so(tmp_path: Path) -> None:
     assert [str(i) for i in load_project(tmp_path).issues] == [
         "no index.yml: create one with version, service and variables (or run `limelight init`)"]
+
+
+def test_ids_are_not_reported_missing_while_a_file_that_may_hold_them_is_unreadable() -> None:
+    broken = ("channels.yml", 'hook:\n  type: channel\n  properties: {kind: webhook, url: "http://x\n')
+    uses = ("alerts.yml", ALERTS + "    channels: [hook]\n")
+    project = build_project(INDEX, [broken, uses])
+    assert [i.file for i in project.issues] == ["channels.yml"]
+    assert project.issues[0].message.startswith("not valid YAML")
+    fixed = ("channels.yml", "hook:\n  type: channel\n  properties: {kind: webhook, url: x}\n")
+    assert [str(i) for i in build_project(INDEX, [fixed, uses]).issues] == [
+        "channels.yml:3: hook.url: 'x' is not an http(s) URL"]

@@ -112,17 +112,20 @@ def build_project(
     merged: dict[str, Any] = {}
     origin: dict[str, tuple[str, Located]] = {}
     unresolved: set[str] = set()
+    unread = False  # a file whose resources are unknown: what others name may be in it
     for name, text in sources:
         try:
             doc = parse_yaml(text)
         except YamlError as exc:
             issues.append(Issue(exc.message, file=name, line=exc.line))
+            unread = True
             continue
         if doc.value is None:
             continue
         if not isinstance(doc.value, dict):
             issues.append(Issue("a resource file maps ids to {type, properties}", file=name,
                                 line=doc.line(())))
+            unread = True
             continue
         for rid, resource in doc.value.items():
             line = doc.line((rid,))
@@ -142,7 +145,7 @@ def build_project(
             if problems:
                 unresolved.add(rid)
             merged[rid] = done
-    for issue in check_resources(merged):
+    for issue in check_resources(merged, complete=not unread):
         if issue.resource in unresolved or issue.resource not in origin:
             continue
         name, doc = origin[issue.resource]

@@ -27,8 +27,10 @@ def check_name(name: Any) -> str | None:
     return f"{name!r} is not a valid name: use {NAME_RULE}"
 
 
-def check_resources(resources: Resources) -> list[Issue]:
-    """Every problem of the set, resource by resource (ids in the order given)."""
+def check_resources(resources: Resources, complete: bool = True) -> list[Issue]:
+    """Every problem of the set, resource by resource (ids in the order given); the ids
+    resources name are checked only when the set is `complete` (a file that could not be
+    read may hold them)."""
     issues: list[Issue] = []
     valid: dict[str, str] = {}  # id -> type, for resources whose shape is right
     for rid, resource in resources.items():
@@ -41,7 +43,7 @@ def check_resources(resources: Resources) -> list[Issue]:
         issues += [Issue(p.message, rid, ("properties", *p.path))
                    for p in validate_properties(kind, resource["properties"])]
     broken = {i.resource for i in issues}
-    for rid, kind in valid.items():
+    for rid, kind in valid.items() if complete else ():
         props = resources[rid]["properties"]
         if isinstance(props, dict):
             issues += [Issue(p.message, rid, ("properties", *p.path))
