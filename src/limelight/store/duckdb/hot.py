@@ -77,10 +77,13 @@ class HotRows:
                 if base:
                     self._chunks.clear()
                     self.delete_logs_through(generation - 1)
-                for table in tables:
-                    kept = table.filter(pc.greater(table.column(ID_FIELD), after_id))
-                    if kept.num_rows:
-                        self._chunks.append(_Chunk(generation, kept))
+                kept = [t.filter(pc.greater(t.column(ID_FIELD), after_id)) for t in tables]
+                self._chunks += [_Chunk(generation, t) for t in kept if t.num_rows]
+                if not any(t.num_rows for t in kept):
+                    # Moved before a crash (or all gone): a stale file would bring its rows
+                    # back once retention has lowered `after_id`.
+                    path.unlink()
+                    _fsync_directory(directory)
             self.rows = sum(c.table.num_rows for c in self._chunks)
             self._generation += 1
 
@@ -105,7 +108,11 @@ class HotRows:
             return 0
         fd = self._open()
         offset = os.lseek(fd, 0, os.SEEK_END)
-        _write_frame(fd, _MAGIC, table)
+        try:
+            _write_frame(fd, _MAGIC, table)
+        except BaseException:
+            self.undo(offset)  # part of a frame must not stay in front of later ones
+            raise
         return offset
 
     def sync(self) -> None:
@@ -113,10 +120,20 @@ class HotRows:
             os.fsync(self._fd)
 
     def undo(self, offset: int) -> None:
-        """Take back what `write` appended after `offset` (the commit failed)."""
-        if self._fd is not None:
+        """Take back what `write` appended after `offset` (the commit failed). When the file
+        cannot be cut back, later frames go to a new generation: a torn frame then only
+        ends its own file, and whole ones left behind keep their ids (never given again)."""
+        if self._fd is None:
+            return
+        try:
             os.ftruncate(self._fd, offset)
             os.fsync(self._fd)
+        except OSError:
+            log.exception("%s: cannot take back a failed write; starting a new log file",
+                          self.dataset)
+            with self._lock:
+                self._close()
+                self._generation += 1
 
     def publish(self, table: pa.Table) -> None:
         """Make durable rows visible to snapshots."""
@@ -155,9 +172,12 @@ class HotRows:
             self._cache = None  # it holds the rows forgotten
 
     def delete_logs_through(self, generation: int) -> None:
-        for found, path in self._files():
-            if found <= generation:
-                path.unlink()
+        gone = [path for found, path in self._files() if found <= generation]
+        for path in gone:
+            path.unlink()
+        if gone:
+            assert self._directory is not None
+            _fsync_directory(self._directory)
 
     def keep_only(self, wanted: Callable[[pa.Table], pa.Array]) -> int:
         """Keep the rows `wanted` selects (retention): the kept ones are logged anew, then

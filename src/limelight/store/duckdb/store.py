@@ -75,7 +75,8 @@ _DATA_ERRORS = (
 
 def _names(sql: str, dataset: str) -> bool:
     """Whether `sql` may name the dataset (a false yes costs only a registration)."""
-    return quote(dataset) in sql or re.search(rf"\b{re.escape(dataset)}\b", sql) is not None
+    # Quoted or not: DuckDB's names ignore case either way.
+    return re.search(rf"\b{re.escape(dataset)}\b", sql, re.IGNORECASE) is not None
 
 
 class DuckDBStore(MetaDocuments, DatasetSummaries):
@@ -236,8 +237,10 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
                     rows.sync()
             except BaseException:
                 for rows, _, offset in written:
-                    with contextlib.suppress(OSError):
-                        rows.undo(offset)
+                    rows.undo(offset)
+                # A write that could not be taken back keeps its ids: they are not given
+                # again, so a restart that finds its rows finds no duplicate ids.
+                self._next_id = next_ids
                 raise
             with self._view_lock:
                 for rows, table, _ in written:
@@ -245,8 +248,11 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
             self._next_id = next_ids
             if not self.segment_rows:
                 full = [name for name in tables if self._hot[name].rows >= self.flush_rows]
-                for dataset in dict.fromkeys(full + self._moving_early()):
-                    self._flush(dataset)
+                try:
+                    for dataset in dict.fromkeys(full + self._moving_early()):
+                        self._flush(dataset)
+                except Exception:  # the rows are durable: the append must not fail now
+                    log.exception("moving hot rows into a table failed; they stay hot")
 
     def _columns_for(self, by_dataset: dict[str, list[Batch]], next_ids: dict[str, int]
                      ) -> dict[str, pa.Table]:
@@ -295,27 +301,34 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
         return self._hot[dataset]
 
     def _flush(self, dataset: str) -> None:
-        """Move the dataset's hot rows into its table (a store that does not seal)."""
-        rows = self._hot[dataset]
-        generation, tables = rows.cut()
-        moved = hot.conform(tables, self._arrow_schema(dataset))
-        cursor = self._cursor()
-        cursor.register("_ll_flush", moved)
-        try:
-            cursor.execute("BEGIN TRANSACTION")
-            cursor.execute(f"INSERT INTO {self._table(dataset)} BY NAME SELECT * FROM _ll_flush")
-            cursor.execute("COMMIT")
-        except Exception:  # the rows stay hot (and logged); the next append tries again
-            cursor.execute("ROLLBACK")
-            log.exception("moving the hot rows of %s into its table failed", dataset)
+        """Move the dataset's hot rows into its table (a store that does not seal); not
+        while a seal (called directly) is moving them."""
+        if not self._seal_lock.acquire(blocking=False):
             return
+        try:
+            rows = self._hot[dataset]
+            generation, tables = rows.cut()
+            moved = hot.conform(tables, self._arrow_schema(dataset))
+            cursor = self._cursor()
+            cursor.register("_ll_flush", moved)
+            try:
+                cursor.execute("BEGIN TRANSACTION")
+                cursor.execute(
+                    f"INSERT INTO {self._table(dataset)} BY NAME SELECT * FROM _ll_flush")
+                cursor.execute("COMMIT")
+            except Exception:  # the rows stay hot (and logged); a later append tries again
+                with contextlib.suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.unregister("_ll_flush")
+            with self._view_lock:
+                rows.forget_through(generation)
+                self._table_rows[dataset] += moved.num_rows
+                self._table_through_id[dataset] = int(pc.max(moved.column(ID_FIELD)).as_py())
+            rows.delete_logs_through(generation)
         finally:
-            cursor.unregister("_ll_flush")
-        with self._view_lock:
-            rows.forget_through(generation)
-            self._table_rows[dataset] += moved.num_rows
-            self._table_through_id[dataset] = int(pc.max(moved.column(ID_FIELD)).as_py())
-        rows.delete_logs_through(generation)
+            self._seal_lock.release()
 
     def preparer(self, dataset: str) -> Callable[[Batch], Batch] | None:
         """A picklable function that converts a decoded batch of `dataset` for the columns the
