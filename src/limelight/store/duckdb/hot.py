@@ -145,7 +145,9 @@ class HotRows:
     def _open(self) -> int:
         if self._fd is None:
             assert self._directory is not None
-            self._directory.mkdir(mode=0o700, exist_ok=True)
+            if not self._directory.exists():
+                self._directory.mkdir(mode=0o700)
+                _fsync_directory(self._directory.parent)
             path = self._path(self._generation)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             _fsync_directory(self._directory)
@@ -188,14 +190,14 @@ class HotRows:
         if not removed:
             return 0
         generation, _ = self.cut()
-        remaining = [t for _, t in kept if t.num_rows]
+        remaining = [(c.since, t) for c, t in kept if t.num_rows]
         if self._directory is not None:
             final = self._path(self._generation)
             partial = final.with_name(final.name + _PARTIAL)
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 empty = kept[0][1].schema.empty_table()
-                for magic, table in [(_BASE_MAGIC, empty), *((_MAGIC, t) for t in remaining)]:
+                for magic, table in [(_BASE_MAGIC, empty), *((_MAGIC, t) for _, t in remaining)]:
                     _write_frame(fd, magic, table)
                 os.fsync(fd)
             finally:
@@ -203,7 +205,7 @@ class HotRows:
             partial.rename(final)
             _fsync_directory(self._directory)
         with self._lock:
-            self._chunks = [_Chunk(self._generation, t) for t in remaining]
+            self._chunks = [_Chunk(self._generation, t, since) for since, t in remaining]
             self.rows -= removed
             self.version += 1
             self._cache = None
