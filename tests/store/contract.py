@@ -4,6 +4,7 @@ StoreContract and provides the `store` fixture."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +19,30 @@ def spans(dataset: str, count: int, start_ns: int = 1_000, **attrs: Any) -> Batc
         batch.add(start_ns + i, "svc", "ns", "span", name=f"op{i % 3}", duration_ms=float(i),
                   trace_id=f"{i:032x}", attrs={"i": i, **attrs})
     return batch
+
+
+def assert_each_row_seen_once(store: Any, write_more: Callable[[], None]) -> None:
+    """Count the rows of `otel` over and over while `write_more` runs (after a first
+    append of 50): every count sees each row once, and the counts only grow."""
+    seen: list[tuple[int, int]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            _, rows = store.execute('SELECT count(*), count(DISTINCT "$id") FROM "otel"')
+            seen.append(rows[0])
+
+    reader = threading.Thread(target=read)
+    store.append([spans("otel", 50)])
+    reader.start()
+    try:
+        write_more()
+    finally:
+        done.set()
+        reader.join()
+    assert all(count == distinct and count % 50 == 0 for count, distinct in seen)
+    counts = [count for count, _ in seen]
+    assert counts == sorted(counts) and len(set(counts)) > 3
 
 
 class StoreContract:

@@ -12,7 +12,7 @@ import pytest
 
 from limelight.store.duckdb import DuckDBStore
 from limelight.store.duckdb.hot import HotRows
-from tests.store.contract import spans
+from tests.store.contract import assert_each_row_seen_once, spans
 
 
 def _table(first_id: int, count: int) -> pa.Table:
@@ -119,24 +119,12 @@ def test_a_store_that_does_not_seal_moves_hot_rows_into_its_table(tmp_path: Path
 
 def test_readers_see_every_row_once_while_hot_rows_move_into_the_table(tmp_path: Path) -> None:
     store = DuckDBStore(tmp_path / "db.duckdb", flush_rows=100)
-    seen: list[tuple[int, int]] = []
-    done = threading.Event()
 
-    def read() -> None:
-        while not done.is_set():
-            _, rows = store.execute('SELECT count(*), count(DISTINCT "$id") FROM "otel"')
-            seen.append(rows[0])
+    def write_more() -> None:
+        for _ in range(30):
+            store.append([spans("otel", 50)])
 
-    reader = threading.Thread(target=read)
-    store.append([spans("otel", 50)])
-    reader.start()
-    for _ in range(30):
-        store.append([spans("otel", 50)])
-    done.set()
-    reader.join()
-    assert all(count == distinct and count % 50 == 0 for count, distinct in seen)
-    counts = [count for count, _ in seen]
-    assert counts == sorted(counts) and len(set(counts)) > 3
+    assert_each_row_seen_once(store, write_more)
     store.close()
 
 

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from limelight.model import ID_FIELD
+from limelight.store.duckdb.segments import fsync_path
 
 log = logging.getLogger("limelight.store")
 
@@ -83,7 +84,7 @@ class HotRows:
                     # Moved before a crash (or all gone): a stale file would bring its rows
                     # back once retention has lowered `after_id`.
                     path.unlink()
-                    _fsync_directory(directory)
+                    fsync_path(directory)
             self.rows = sum(c.table.num_rows for c in self._chunks)
             self._generation += 1
 
@@ -147,10 +148,10 @@ class HotRows:
             assert self._directory is not None
             if not self._directory.exists():
                 self._directory.mkdir(mode=0o700)
-                _fsync_directory(self._directory.parent)
+                fsync_path(self._directory.parent)
             path = self._path(self._generation)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            _fsync_directory(self._directory)
+            fsync_path(self._directory)
         return self._fd
 
     # -- moving rows out -------------------------------------------------
@@ -179,7 +180,7 @@ class HotRows:
             path.unlink()
         if gone:
             assert self._directory is not None
-            _fsync_directory(self._directory)
+            fsync_path(self._directory)
 
     def keep_only(self, wanted: Callable[[pa.Table], pa.Array]) -> int:
         """Keep the rows `wanted` selects (retention): the kept ones are logged anew, then
@@ -203,7 +204,7 @@ class HotRows:
             finally:
                 os.close(fd)
             partial.rename(final)
-            _fsync_directory(self._directory)
+            fsync_path(self._directory)
         with self._lock:
             self._chunks = [_Chunk(self._generation, t, since) for since, t in remaining]
             self.rows -= removed
@@ -303,11 +304,3 @@ def _read_log(path: Path) -> tuple[bool, list[pa.Table]]:
             file.truncate(offset)
             os.fsync(file.fileno())
     return base, tables
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -110,13 +110,14 @@ def write(
     if not rows:
         partial.unlink()
         return None
-    _fsync(partial)
+    fsync_path(partial)
     partial.rename(directory / name)
-    _fsync(directory)
+    fsync_path(directory)
     return Segment(dataset, name, int(rows), first, last, last_id)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (after creating, renaming or deleting in it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
