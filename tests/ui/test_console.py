@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -353,3 +354,24 @@ def test_pages_fit_a_phone_screen(browser: Browser, console_server: RunningServe
         box = link.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 375
     context.close()
+
+
+def test_errors_are_searched_and_filtered_and_back_restores_the_filters(page: Page) -> None:
+    page.goto("/errors")
+    rows = page.locator("#list tbody tr")
+    expect(rows.first).to_be_visible()
+    everything = rows.count()
+    title = page.locator("#list tbody tr td.main strong").first.inner_text()
+    word = max(title.split(), key=len)
+    page.fill("#error-q", word)
+    page.click("#error-filters button[type=submit]")
+    expect(page).to_have_url(re.compile(r"q="))
+    expect(rows.first).to_contain_text(word)
+    assert rows.count() <= everything
+    page.select_option("#error-status", "ignored")
+    expect(page.locator("#list")).to_contain_text("No errors match these filters.")
+    assert url_params(page)["status"] == ["ignored"]
+    page.go_back()
+    expect(page.locator("#error-status")).to_have_value("")
+    expect(page.locator("#error-q")).to_have_value(word)
+    expect(rows.first).to_contain_text(word)

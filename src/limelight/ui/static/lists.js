@@ -21,7 +21,36 @@
 
   const LISTS = {
     async errors(box) {
-      const {errors, total} = await LL.api("/api/errors?limit=200");
+      // The filters live in the URL (q, status, service, sort), so Back and links keep them.
+      const form = document.getElementById("error-filters");
+      const names = ["q", "status", "service", "sort"];
+      const wanted = new URLSearchParams({limit: "200"});
+      for (const name of names) {
+        const value = LL.params().get(name) || "";
+        if (value) wanted.set(name, value);
+        form.elements[name].value = value || (name === "sort" ? "last_seen" : "");
+      }
+      if (!form.dataset.ready) {
+        form.dataset.ready = "1";
+        const apply = (e) => {
+          e.preventDefault();
+          LL.setParams(Object.fromEntries(names.map((n) => {
+            const value = form.elements[n].value.trim();
+            return [n, value && !(n === "sort" && value === "last_seen") ? value : []];
+          })));
+          LISTS.errors(box).catch((error) => LL.state(box, "error", error.message));
+        };
+        form.addEventListener("submit", apply);
+        for (const name of ["status", "sort"]) form.elements[name].addEventListener("change", apply);
+        window.addEventListener("popstate", () => LISTS.errors(box));
+      }
+      const {errors, total} = await LL.api("/api/errors?" + wanted);
+      const filtered = names.some((n) => wanted.has(n));
+      if (!filtered) {
+        const services = [...new Set(errors.flatMap((e) => e.services || []))].sort();
+        document.getElementById("error-services").replaceChildren(...services.map((s) => el("option", {value: s})));
+      }
+      if (!total && filtered) return LL.state(box, "empty", "No errors match these filters.", "Clear the search or pick another status or service.");
       if (!total) return LL.state(box, "empty", "No errors yet.", "Errors appear here from failed spans, error logs and Sentry SDKs; run `limelight demo` to see some.");
       table(box, [
         ["Error", (e) => el("span", {}, el("strong", {}, e.title || e.type || e.id), el("div", {class: "muted"}, e.culprit || ""))],
@@ -34,6 +63,9 @@
           LL.askAI({kind: "error", id: e.id});
         }}, "Ask AI")],
       ], errors, (e) => "/errors/" + encodeURIComponent(e.id));
+      if (total > errors.length) {
+        box.append(el("p", {class: "muted"}, `${errors.length} of ${LL.number(total)} error groups; search or filter to find the others.`));
+      }
     },
     async alerts(box) {
       const {alerts} = await LL.api("/api/alerts");
