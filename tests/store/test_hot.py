@@ -279,3 +279,16 @@ def test_an_append_whose_rows_are_durable_does_not_fail_when_moving_them_on_does
     monkeypatch.undo()
     assert store.execute('SELECT count(*), count(DISTINCT "$id") FROM "otel"')[1] == [(12, 12)]
     store.close()
+
+
+def test_a_store_that_does_not_seal_moves_old_hot_rows_without_waiting_for_an_append(
+        tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "db.duckdb")
+    store.append([spans("otel", 5)])
+    assert store.seal_due() == {}
+    assert list((tmp_path / "db.hot").glob("otel.*.log"))  # young: still hot
+    store.hot_age_s = 0.0
+    assert store.seal_due() == {}  # nothing sealed: moved into the table
+    assert not list((tmp_path / "db.hot").glob("otel.*.log"))
+    assert store.execute('SELECT count(*) FROM "otel"')[1] == [(5,)]
+    store.close()

@@ -247,12 +247,17 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
                     rows.publish(table)
             self._next_id = next_ids
             if not self.segment_rows:
-                full = [name for name in tables if self._hot[name].rows >= self.flush_rows]
-                try:
-                    for dataset in dict.fromkeys(full + self._moving_early()):
-                        self._flush(dataset)
-                except Exception:  # the rows are durable: the append must not fail now
-                    log.exception("moving hot rows into a table failed; they stay hot")
+                self._flush_due([name for name in tables
+                                 if self._hot[name].rows >= self.flush_rows])
+
+    def _flush_due(self, full: list[str]) -> None:
+        """Move the hot rows of the `full` datasets and of those `_moving_early` into their
+        tables (with the write lock held); a failure leaves them hot, to try again later."""
+        try:
+            for dataset in dict.fromkeys(full + self._moving_early()):
+                self._flush(dataset)
+        except Exception:  # after an append its rows are durable: it must not fail now
+            log.exception("moving hot rows into a table failed; they stay hot")
 
     def _columns_for(self, by_dataset: dict[str, list[Batch]], next_ids: dict[str, int]
                      ) -> dict[str, pa.Table]:
@@ -366,10 +371,13 @@ class DuckDBStore(MetaDocuments, DatasetSummaries):
 
     # -- Segments --------------------------------------------------------
     def seal_due(self) -> dict[str, int]:
-        """Seal the rows of every dataset whose table holds `segment_rows` or more into a new
-        segment, then merge its last MERGE_FACTOR small segments into one; returns the rows
-        sealed per dataset."""
+        """Seal the rows of every dataset that holds `segment_rows` or more not sealed (or
+        whose hot rows move early) into a new segment, then merge its last MERGE_FACTOR
+        small segments into one; returns the rows sealed per dataset. A store that does not
+        seal moves the hot rows due to move early into their tables instead."""
         if not self.segment_rows:
+            with self._write_lock:
+                self._flush_due([])
             return {}
         full = [name for name, rows in list(self._hot.items())
                 if rows.rows + self._table_rows.get(name, 0) >= self.segment_rows]
