@@ -63,6 +63,23 @@ def test_reopening_skips_rows_already_moved_and_a_frame_whose_checksum_fails(
         "$id").to_pylist() == [1, 2, 3]
 
 
+def test_a_damaged_frame_in_the_middle_of_the_log_costs_only_its_own_rows(
+        tmp_path: Path) -> None:
+    rows = HotRows("otel", tmp_path, after_id=0)
+    for first in (1, 4, 7):
+        _logged(tmp_path, rows, _table(first, 3))
+    rows.close()
+    (log,) = tmp_path.glob("otel.*.log")
+    data = bytearray(log.read_bytes())
+    size = len(data) // 3  # the frames are the same size
+    data[size + size // 2] ^= 0xFF  # a bit flipped inside the second frame's payload
+    log.write_bytes(bytes(data))
+    reopened = HotRows("otel", tmp_path, after_id=0)
+    assert reopened.snapshot(SCHEMA).column("$id").to_pylist() == [1, 2, 3, 7, 8, 9]
+    assert log.stat().st_size == len(data)  # nothing cut off
+    reopened.close()
+
+
 def test_a_cut_keeps_later_rows_in_a_new_generation(tmp_path: Path) -> None:
     rows = HotRows("otel", tmp_path, after_id=0)
     _logged(tmp_path, rows, _table(1, 3))

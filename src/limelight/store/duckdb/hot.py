@@ -284,7 +284,8 @@ def _write_frame(fd: int, magic: bytes, table: pa.Table) -> None:
 
 def _read_log(path: Path) -> tuple[bool, list[pa.Table]]:
     """Whether the file starts with a base frame, and the tables of every whole frame; a
-    torn or corrupt tail (a crash mid-write, never acknowledged) is cut off the file."""
+    torn or corrupt tail (a crash mid-write, never acknowledged) is cut off the file. A
+    damaged frame with whole ones after it (the disk changed it) is skipped, not them."""
     data = memoryview(path.read_bytes())  # the tables keep referring to it: no copies
     tables: list[pa.Table] = []
     base = False
@@ -293,10 +294,16 @@ def _read_log(path: Path) -> tuple[bool, list[pa.Table]]:
         magic, size, crc = _FRAME.unpack_from(data, offset)
         start, end = offset + _FRAME.size, offset + _FRAME.size + size
         wanted = (_MAGIC, _BASE_MAGIC) if offset == 0 else (_MAGIC,)
-        if magic not in wanted or end > len(data) or zlib.crc32(data[start:end]) != crc:
+        if magic not in wanted or end > len(data):
             break
-        base = base or magic == _BASE_MAGIC
-        tables.append(pa.ipc.open_stream(pa.py_buffer(data[start:end])).read_all())
+        if zlib.crc32(data[start:end]) != crc:
+            if bytes(data[end:end + len(_MAGIC)]) != _MAGIC:
+                break
+            log.error("%s: skipping a damaged frame of %d bytes at %d (its rows are lost)",
+                      path, size, offset)
+        else:
+            base = base or magic == _BASE_MAGIC
+            tables.append(pa.ipc.open_stream(pa.py_buffer(data[start:end])).read_all())
         offset = end
     if offset < len(data):
         log.warning("%s: cutting off %d bytes of an unfinished write", path, len(data) - offset)
