@@ -375,3 +375,17 @@ def test_errors_are_searched_and_filtered_and_back_restores_the_filters(page: Pa
     expect(page.locator("#error-status")).to_have_value("")
     expect(page.locator("#error-q")).to_have_value(word)
     expect(rows.first).to_contain_text(word)
+
+
+def test_an_alert_opens_from_the_list_with_its_instances_and_history(page: Page) -> None:
+    """Runs after the dashboard test, which applied the demo's alert."""
+    page.goto("/alerts")
+    page.locator("#list tbody tr", has_text="Payments failing").locator("td.main").click()
+    page.wait_for_url(re.compile(r"/alerts/[^/]+/[^/]+$"))
+    expect(page.locator("#alert h2").first).to_have_text("Payments failing")
+    expect(page.locator("#alert .summary")).to_contain_text("critical · threshold")
+    expect(page.locator("#alert h2", has_text="Instances")).to_be_visible()
+    expect(page.locator("#alert h2", has_text="History")).to_be_visible()
+    assert "null" not in page.locator("#alert").inner_text()
+    page.goto("/alerts/nope/missing")
+    expect(page.locator("#alert .state.error")).to_contain_text("no alert nope/missing")

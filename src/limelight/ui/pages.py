@@ -64,6 +64,14 @@ async def error_page(request: Request, session: Session, scope: Scope) -> Respon
 
 
 @console_page
+async def alert_page(request: Request, session: Session, scope: Scope) -> Response:
+    """One alert: its state, instances and history of transitions and deliveries."""
+    return _page(request, session, scope, "alert", "alerts",
+                 service=request.path_params["service"],
+                 alert_id=request.path_params["alert_id"])
+
+
+@console_page
 async def dashboard_page(request: Request, session: Session, scope: Scope) -> Response:
     """One dashboard defined as code, its widgets drawn from GET /api/dashboards/..."""
     return _page(request, session, scope, "dashboard", "dashboards",
@@ -83,6 +91,7 @@ routes = [
     *(_simple(name, path) for name, _, path in NAV),
     Route("/traces/{trace_id}", trace_page, methods=["GET"]),
     Route("/errors/{group_id}", error_page, methods=["GET"]),
+    Route("/alerts/{service}/{alert_id}", alert_page, methods=["GET"]),
     Route("/dashboards/{service}/{dashboard_id}", dashboard_page, methods=["GET"]),
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),

@@ -7,7 +7,6 @@
   const {when} = LL;
   const TRACES = 200;  // newest traces listed
   const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
-  const queryHref = (spec) => "/query?" + new URLSearchParams({q: JSON.stringify(spec), ...LL.range()});
 
   function table(box, columns, rows, href) {
     box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
@@ -79,7 +78,7 @@
           click.stopPropagation();
           LL.askAI({kind: "alert", id: `${a.service}/${a.id}`});
         }}, "Ask AI")],
-      ], alerts, (a) => typeof a.query === "object" && a.query ? queryHref(a.query) : "/alerts");
+      ], alerts, (a) => `/alerts/${encodeURIComponent(a.service)}/${encodeURIComponent(a.id)}`);
     },
     async checks(box) {
       const {checks} = await LL.api("/api/checks");
