@@ -389,3 +389,14 @@ def test_an_alert_opens_from_the_list_with_its_instances_and_history(page: Page)
     assert "null" not in page.locator("#alert").inner_text()
     page.goto("/alerts/nope/missing")
     expect(page.locator("#alert .state.error")).to_contain_text("no alert nope/missing")
+
+
+def test_a_check_opens_from_the_list_with_its_runs(page: Page) -> None:
+    """Runs after the dashboard test, which applied the demo's health check."""
+    page.goto("/checks")
+    page.locator("#list tbody tr", has_text="Limelight health").locator("td.main").click()
+    page.wait_for_url("**/checks/demo/limelight-health")
+    expect(page.locator("#check .summary")).to_contain_text("/healthz")
+    expect(page.locator("#check h2", has_text="Runs")).to_be_visible()
+    expect(page.locator("#check tbody tr").first).to_contain_text("ok", timeout=30_000)
+    assert "null" not in page.locator("#check").inner_text()

@@ -72,6 +72,14 @@ async def alert_page(request: Request, session: Session, scope: Scope) -> Respon
 
 
 @console_page
+async def check_page(request: Request, session: Session, scope: Scope) -> Response:
+    """One health check: its status, kept runs and latest notifications."""
+    return _page(request, session, scope, "check", "checks",
+                 service=request.path_params["service"],
+                 check_id=request.path_params["check_id"])
+
+
+@console_page
 async def dashboard_page(request: Request, session: Session, scope: Scope) -> Response:
     """One dashboard defined as code, its widgets drawn from GET /api/dashboards/..."""
     return _page(request, session, scope, "dashboard", "dashboards",
@@ -92,6 +100,7 @@ routes = [
     Route("/traces/{trace_id}", trace_page, methods=["GET"]),
     Route("/errors/{group_id}", error_page, methods=["GET"]),
     Route("/alerts/{service}/{alert_id}", alert_page, methods=["GET"]),
+    Route("/checks/{service}/{check_id}", check_page, methods=["GET"]),
     Route("/dashboards/{service}/{dashboard_id}", dashboard_page, methods=["GET"]),
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),

@@ -3,20 +3,13 @@
 "use strict";
 
 (() => {
-  const {el, when} = LL;
+  const {el, when, badge, dataTable: table} = LL;
   const box = document.getElementById("alert");
   const ref = box.dataset.ref;
   const path = "/api/alerts/" + ref.split("/").map(encodeURIComponent).join("/");
   const HISTORY = 100;
-  const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
   const groupText = (group) => Object.entries(group || {}).map(([k, v]) => `${k}=${v}`).join(", ") || "(all)";
   const value = (v) => (v === null || v === undefined ? "no data" : LL.number(v));
-
-  function table(columns, rows) {
-    return el("div", {class: "panel"}, el("table", {},
-      el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
-      el("tbody", {}, rows.map((row) => el("tr", {}, columns.map(([, cell]) => el("td", {}, cell(row))))))));
-  }
 
   function historyRow(e) {
     if (e.kind === "transition") {
@@ -24,10 +17,8 @@
         detail: `value ${value(e.value)}` + (e.previous !== null && e.previous !== undefined ? `, before ${value(e.previous)}` : ""),
         bad: e.to === "firing"};
     }
-    const outcome = e.ok ? "delivered" : (e.final ? "failed" : "failed, retrying");
     return {time: e.time_ms, what: `${e.event} to ${e.channel}`, group: groupText(e.group),
-      detail: `${outcome}${e.status ? ` (${e.status})` : ""}${e.attempt > 1 ? `, attempt ${e.attempt}` : ""}${e.detail ? ": " + e.detail : ""}`,
-      bad: !e.ok};
+      detail: LL.deliveryText(e), bad: !e.ok};
   }
 
   function render(alert, history) {

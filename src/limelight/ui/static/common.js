@@ -167,6 +167,17 @@ const LL = (() => {
   // Epoch ms as the events show their times: UTC, labelled.
   const when = (ms) => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "–");
 
+  const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
+
+  // A read-only table in a panel: columns are [title, row => cell].
+  const dataTable = (columns, rows) => el("div", {class: "panel"}, el("table", {},
+    el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
+    el("tbody", {}, rows.map((row) => el("tr", {}, columns.map(([, cell]) => el("td", {}, cell(row))))))));
+
+  // A notification delivery as the alert and check pages show it.
+  const deliveryText = (d) => `${d.ok ? "delivered" : (d.final ? "failed" : "failed, retrying")}` +
+    `${d.status ? ` (${d.status})` : ""}${d.attempt > 1 ? `, attempt ${d.attempt}` : ""}${d.detail ? ": " + d.detail : ""}`;
+
   // Escape closes the Ask AI panel, wherever the focus is.
   document.addEventListener("keydown", (e) => {
     const panel = document.getElementById("ai-panel");
@@ -196,5 +207,5 @@ const LL = (() => {
   }
 
   return {api, ApiError, hintFor, el, state, noData, params, setParams, range, timePicker, color, countLabels,
-    number, duration, shortTime, when, askAI};
+    number, duration, shortTime, when, askAI, badge, dataTable, deliveryText};
 })();

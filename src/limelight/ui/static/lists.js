@@ -4,9 +4,8 @@
 
 (() => {
   const {el} = LL;
-  const {when} = LL;
+  const {when, badge} = LL;
   const TRACES = 200;  // newest traces listed
-  const badge = (text, bad) => el("span", {class: "badge " + (bad ? "bad" : "good")}, text);
 
   function table(box, columns, rows, href) {
     box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, columns.map(([title]) => el("th", {}, title)))),
@@ -89,7 +88,7 @@
         ["Latency", (c) => LL.duration(c.last_run?.latency_ms)],
         ["Failures in a row", (c) => LL.number(c.consecutive_failures)],
         ["Last run", (c) => (c.last_run ? when(c.last_run.time_ms) : "not yet")],
-      ], checks);
+      ], checks, (c) => `/checks/${encodeURIComponent(c.service)}/${encodeURIComponent(c.id)}`);
     },
     async dashboards(box) {
       const {dashboards} = await LL.api("/api/dashboards");
