@@ -169,8 +169,9 @@ class AlertManager:
     async def _notify(self, ref: str, rule: AlertRule, query: AlertQuery, state: AlertState,
                       catalog: Catalog, transitions: list[Transition], now_ms: int,
                       reason: str = "") -> None:
-        """Save the new state, record transitions, then send what is due."""
-        snoozed = now_ms < state.snoozed_until_ms(rule)
+        """Save the new state, record transitions, then send what is due. Closing (a
+        `reason`) resolves what was announced even while snoozed: nothing would later."""
+        snoozed = not reason and now_ms < state.snoozed_until_ms(rule)
         notes = []
         for instance in state.instances.values():
             event = due_notification(instance, now_ms, rule.reminder_ns // NS_PER_MS, snoozed)

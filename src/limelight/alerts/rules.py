@@ -139,21 +139,29 @@ def parse_alert(properties: Any, *, min_frequency_ns: int = MIN_FREQUENCY_NS) ->
 
     problems += _unknown_keys(props, _TOP_KEYS, "")
     name = checked(lambda: _text(_required(props, "name", ""), "name"), "")
+    before = len(problems)
     no_params: dict[str, Any] = {}
     params = checked(lambda: _mapping(_required(props, "parameters", ""), "parameters"),
                      no_params)
+    parameters_read = len(problems) == before  # else one message, not one per parameter
     problems += _unknown_keys(params, _PARAMETER_KEYS, "parameters.")
-    frequency = checked(lambda: _frequency(params, min_frequency_ns), min_frequency_ns)
-    window = checked(lambda: _window(params), frequency)
     severity = props.get("severity", "warning")
     if severity not in SEVERITIES:
         problems.append(RuleError("severity",
                                   f"{severity!r} is not one of {', '.join(SEVERITIES)}"))
+    frequency, window = min_frequency_ns, min_frequency_ns
     no_query: str | dict[str, Any] = ""
-    query = checked(lambda: _query(_required(params, "query", "parameters.")), no_query)
-    calculation = checked(lambda: _calculation(params.get("calculation"), query), None)
-    threshold = checked(lambda: parse_threshold(_required(params, "threshold", "parameters."),
-                                                "parameters.threshold"), Threshold(">", 0.0))
+    query, calculation, threshold = no_query, None, Threshold(">", 0.0)
+    if parameters_read:
+        before = len(problems)
+        frequency = checked(lambda: _frequency(params, min_frequency_ns), min_frequency_ns)
+        # Without its own window, an alert's window is its frequency, reported once.
+        window = checked(lambda: _window(params), frequency) \
+            if "window" in params or len(problems) == before else frequency
+        query = checked(lambda: _query(_required(params, "query", "parameters.")), no_query)
+        calculation = checked(lambda: _calculation(params.get("calculation"), query), None)
+        threshold = checked(lambda: parse_threshold(
+            _required(params, "threshold", "parameters."), "parameters.threshold"), threshold)
     rule = AlertRule(
         name=name,
         threshold=threshold,
@@ -178,8 +186,8 @@ def parse_alert(properties: Any, *, min_frequency_ns: int = MIN_FREQUENCY_NS) ->
 def _frequency(params: dict[str, Any], least_ns: int) -> int:
     frequency = _duration(params.get("frequency", "1m"), "parameters.frequency")
     if frequency < least_ns:
-        raise RuleError("parameters.frequency", f"{params['frequency']!r} is too often; the "
-                        f"least is {_duration_text(least_ns)}")
+        raise RuleError("parameters.frequency", f"{params.get('frequency', '1m')!r} is too "
+                        f"often; the least is {_duration_text(least_ns)}")
     return frequency
 
 

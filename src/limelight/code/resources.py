@@ -18,6 +18,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}\Z")
 NAME_RULE = "letters, digits, _ . : - (starting with a letter or digit, at most 128)"
 
 Resources = Mapping[str, Any]  # id -> {type, properties}
+MISSING = "no "  # how the problem of an id the set lacks begins
 
 
 def check_name(name: Any) -> str | None:
@@ -28,9 +29,9 @@ def check_name(name: Any) -> str | None:
 
 
 def check_resources(resources: Resources, complete: bool = True) -> list[Issue]:
-    """Every problem of the set, resource by resource (ids in the order given); the ids
-    resources name are checked only when the set is `complete` (a file that could not be
-    read may hold them)."""
+    """Every problem of the set, resource by resource (ids in the order given); an id a
+    resource names is reported missing only when the set is `complete` (a file that
+    could not be read may hold it)."""
     issues: list[Issue] = []
     valid: dict[str, str] = {}  # id -> type, for resources whose shape is right
     for rid, resource in resources.items():
@@ -43,11 +44,12 @@ def check_resources(resources: Resources, complete: bool = True) -> list[Issue]:
         issues += [Issue(p.message, rid, ("properties", *p.path))
                    for p in validate_properties(kind, resource["properties"])]
     broken = {i.resource for i in issues}
-    for rid, kind in valid.items() if complete else ():
+    for rid, kind in valid.items():
         props = resources[rid]["properties"]
         if isinstance(props, dict):
             issues += [Issue(p.message, rid, ("properties", *p.path))
-                       for p in references(rid, kind, props, valid, resources, broken)]
+                       for p in references(rid, kind, props, valid, resources, broken)
+                       if complete or not p.message.startswith(MISSING)]
     return issues
 
 
@@ -84,7 +86,8 @@ def references(rid: str, kind: str, props: dict[str, Any], types: Mapping[str, s
         if isinstance(query, str):
             found += _refer(query, "query", ("parameters", "query"), types)
         found += _refer_all(props.get("channels"), "channel", ("channels",), types)
-        if not found and isinstance(query, str) and not {query, rid} & broken:
+        if not found and isinstance(query, str) and query in types \
+                and not {query, rid} & broken:
             found += _alert_query(props, resources)
     elif kind in ("route", "check"):
         found += _refer_all(props.get("channels"), "channel", ("channels",), types)
@@ -111,7 +114,7 @@ def _refer(rid: str, kind: str, at: tuple[str | int, ...],
     if rid in types:
         return [Problem(at, f"{rid!r} is a {types[rid]}, not a {kind}")]
     known = ", ".join(sorted(k for k, t in types.items() if t == kind)) or "none"
-    return [Problem(at, f"no {kind} {rid!r} in this service ({kind} ids: {known})")]
+    return [Problem(at, f"{MISSING}{kind} {rid!r} in this service ({kind} ids: {known})")]
 
 
 def _alert_query(props: dict[str, Any], resources: Resources) -> list[Problem]:

@@ -38,7 +38,7 @@ def validate_channel(properties: Any) -> Kind:
     if not isinstance(properties, dict):
         raise ChannelError("properties", "must be a mapping")
     kind = properties.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ChannelError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     known = ("kind", "description", *KINDS[kind].properties)
     problems = [ChannelError(str(name), f"unknown property for kind {kind} "
