@@ -170,6 +170,7 @@ def test_a_trace_opens_from_an_event(page: Page, console_server: RunningServer) 
     page.locator(".wf-row.error").first.click()
     expect(page.locator("#span-detail")).to_be_visible()
     expect(page.locator("#span-detail")).to_contain_text("$span_id")
+    assert "null" not in page.locator("#span-detail").inner_text()
     screenshot(page, "trace.png")
     page.click("#ask-ai")
     expect(page.locator("#ai-summary")).not_to_be_empty(timeout=30_000)
@@ -375,6 +376,18 @@ def test_errors_are_searched_and_filtered_and_back_restores_the_filters(page: Pa
     expect(page.locator("#error-status")).to_have_value("")
     expect(page.locator("#error-q")).to_have_value(word)
     expect(rows.first).to_contain_text(word)
+    page.fill("#error-q", "")
+    page.dispatch_event("#error-q", "search")  # what the box's clear button sends
+    expect(rows).to_have_count(everything)
+    assert "q" not in url_params(page)
+    # A sort alone filters nothing; an unknown status in a link is left out.
+    page.goto("/errors?sort=count&status=bogus")
+    expect(rows).to_have_count(everything)
+    expect(page.locator("#error-status")).to_have_value("")
+    expect(page.locator("#error-sort")).to_have_value("count")
+    # Services are suggested whatever the filters.
+    page.goto("/errors?status=ignored")
+    expect(page.locator("#error-services option").first).to_be_attached()
 
 
 def test_an_alert_opens_from_the_list_with_its_instances_and_history(page: Page) -> None:

@@ -22,32 +22,41 @@
       // The filters live in the URL (q, status, service, sort), so Back and links keep them.
       const form = document.getElementById("error-filters");
       const names = ["q", "status", "service", "sort"];
+      const choices = {status: ["active", "ignored", "resolved"],
+        sort: ["last_seen", "first_seen", "count", "users"]};
       const wanted = new URLSearchParams({limit: "200"});
       for (const name of names) {
-        const value = LL.params().get(name) || "";
-        if (value) wanted.set(name, value);
+        let value = LL.params().get(name) || "";
+        if (choices[name] && !choices[name].includes(value)) value = "";  // unknown: left out
+        if (value && value !== "last_seen") wanted.set(name, value);
         form.elements[name].value = value || (name === "sort" ? "last_seen" : "");
       }
       if (!form.dataset.ready) {
         form.dataset.ready = "1";
+        const reload = () => LISTS.errors(box).catch((error) => LL.state(box, "error", error.message));
         const apply = (e) => {
           e.preventDefault();
           LL.setParams(Object.fromEntries(names.map((n) => {
             const value = form.elements[n].value.trim();
-            return [n, value && !(n === "sort" && value === "last_seen") ? value : []];
+            return [n, value && value !== "last_seen" ? value : []];
           })));
-          LISTS.errors(box).catch((error) => LL.state(box, "error", error.message));
+          reload();
         };
         form.addEventListener("submit", apply);
         for (const name of ["status", "sort"]) form.elements[name].addEventListener("change", apply);
-        window.addEventListener("popstate", () => LISTS.errors(box));
+        // The search box cleared (Escape or its ×) shows everything again.
+        form.elements.q.addEventListener("search", (e) => { if (!e.target.value) apply(e); });
+        window.addEventListener("popstate", reload);
+        // Suggest the services of the newest groups, whatever the filters.
+        LL.api("/api/errors?limit=500").then(({errors}) => {
+          const services = [...new Set(errors.flatMap((e) => e.services || []))].sort();
+          document.getElementById("error-services").replaceChildren(...services.map((s) => el("option", {value: s})));
+        }).catch(() => {});
       }
+      const request = box.dataset.request = String(Number(box.dataset.request || 0) + 1);
       const {errors, total} = await LL.api("/api/errors?" + wanted);
-      const filtered = names.some((n) => wanted.has(n));
-      if (!filtered) {
-        const services = [...new Set(errors.flatMap((e) => e.services || []))].sort();
-        document.getElementById("error-services").replaceChildren(...services.map((s) => el("option", {value: s})));
-      }
+      if (box.dataset.request !== request) return;  // a newer filter's answer is coming
+      const filtered = ["q", "status", "service"].some((n) => wanted.has(n));
       if (!total && filtered) return LL.state(box, "empty", "No errors match these filters.", "Clear the search or pick another status or service.");
       if (!total) return LL.state(box, "empty", "No errors yet.", "Errors appear here from failed spans, error logs and Sentry SDKs; run `limelight demo` to see some.");
       table(box, [

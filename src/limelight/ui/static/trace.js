@@ -35,7 +35,7 @@
 
   function detail(span) {
     const panel = document.getElementById("span-detail");
-    panel.replaceChildren(
+    panel.replaceChildren(...[
       el("h2", {}, `${span.$service || ""} · ${span.$name || span.$span_id}`),
       el("p", {class: "muted"}, `${LL.duration(span.$duration_ms)} · status ${span.$status || "unset"}`),
       attributes(span),
@@ -44,7 +44,8 @@
         attributes(e))),
       span.links.length ? el("h2", {}, `Links (${span.links.length})`) : null,
       span.links.map((l) => el("div", {}, l.$linked_trace_id
-        ? el("a", {href: "/traces/" + l.$linked_trace_id}, l.$linked_trace_id) : attributes(l))));
+        ? el("a", {href: "/traces/" + l.$linked_trace_id}, l.$linked_trace_id) : attributes(l))),
+    ].flat().filter(Boolean));
     panel.hidden = false;
   }
 
