@@ -67,6 +67,14 @@ def with_ids(table: pa.Table, first_id: int) -> pa.Table:
     return table.add_column(0, ID_FIELD, ids)
 
 
+def ipc_buffer(table: pa.Table) -> pa.Buffer:
+    """The table as one Arrow IPC stream."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
 @dataclass
 class PreparedBatch(Batch):
     """A batch already converted for its dataset's columns (see `prepare`): its rows are
@@ -80,10 +88,7 @@ class PreparedBatch(Batch):
         # pickle than the table object (and never drags a parent table's buffers along).
         state = dict(self.__dict__)
         if self.table is not None:
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, self.table.schema) as writer:
-                writer.write_table(self.table)
-            state["table"] = sink.getvalue()
+            state["table"] = ipc_buffer(self.table)
         return state
 
     def any_error(self) -> bool:

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from limelight.model import ID_FIELD
+from limelight.store.duckdb.columns import ipc_buffer
 from limelight.store.duckdb.segments import fsync_path
 
 log = logging.getLogger("limelight.store")
@@ -157,7 +158,7 @@ class HotRows:
     # -- moving rows out -------------------------------------------------
     def cut(self) -> tuple[int, list[pa.Table]]:
         """Start a new log generation; returns the last old one and the rows logged so far,
-        for the caller to move and then `drop_through`."""
+        for the caller to move, then `forget_through` and `delete_logs_through`."""
         with self._lock:
             self._close()
             cut = self._generation
@@ -267,10 +268,7 @@ def conform(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def _write_frame(fd: int, magic: bytes, table: pa.Table) -> None:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    payload = sink.getvalue()
+    payload = ipc_buffer(table)
     pending = [memoryview(_FRAME.pack(magic, payload.size, zlib.crc32(payload))),
                memoryview(payload)]
     while pending:  # a regular file takes it all at once, unless the disk is full

@@ -1,9 +1,10 @@
-"""Moving rows out of the hot tier and the table into Parquet segments (seals and their
-merges), and retention over all three: the segment half of DuckDBStore."""
+"""Moving rows out of the hot tier: into Parquet segments (seals and their merges) or, for a
+store that does not seal, into its tables; and retention over all three."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ from limelight.store.api import DatasetSchema
 from limelight.store.duckdb import hot, segments
 from limelight.store.duckdb.meta import ID_FLOORS
 from limelight.store.duckdb.segments import quote
+
+log = logging.getLogger("limelight.store")
 
 # How long a segment file replaced by a retention rewrite stays on disk, for queries that
 # bound the view naming it before the change.
@@ -35,6 +38,7 @@ class SegmentLifecycle:
     _segments: dict[str, list[segments.Segment]]
     _hot: dict[str, hot.HotRows]
     _table_rows: dict[str, int]
+    _table_through_id: dict[str, int]
     _next_id: dict[str, int]
     _retired: list[tuple[float, Path]]
     _seal_lock: threading.Lock
@@ -48,9 +52,6 @@ class SegmentLifecycle:
         raise NotImplementedError
 
     def _arrow_schema(self, dataset: str) -> pa.Schema:
-        raise NotImplementedError
-
-    def _flush_due(self, full: list[str]) -> None:
         raise NotImplementedError
 
     def meta_put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
@@ -83,6 +84,46 @@ class SegmentLifecycle:
         return (from_table + from_hot + sum(s.rows for s in removed)
                 - sum(s.rows for s in rewritten))
 
+    # -- Into the table (a store that does not seal) ----------------------
+    def _flush_due(self, full: list[str]) -> None:
+        """Move the hot rows of the `full` datasets and of those `_moving_early` into their
+        tables (with the write lock held); a failure leaves them hot, to try again later."""
+        try:
+            for dataset in dict.fromkeys(full + self._moving_early()):
+                self._flush(dataset)
+        except Exception:  # after an append its rows are durable: it must not fail now
+            log.exception("moving hot rows into a table failed; they stay hot")
+
+    def _flush(self, dataset: str) -> None:
+        """Move the dataset's hot rows into its table (a store that does not seal); not
+        while a seal (called directly) is moving them."""
+        if not self._seal_lock.acquire(blocking=False):
+            return
+        try:
+            rows = self._hot[dataset]
+            generation, tables = rows.cut()
+            moved = hot.conform(tables, self._arrow_schema(dataset))
+            cursor = self._cursor()
+            cursor.register("_ll_flush", moved)
+            try:
+                cursor.execute("BEGIN TRANSACTION")
+                cursor.execute(
+                    f"INSERT INTO {self._table(dataset)} BY NAME SELECT * FROM _ll_flush")
+                cursor.execute("COMMIT")
+            except Exception:  # the rows stay hot (and logged); a later append tries again
+                with contextlib.suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.unregister("_ll_flush")
+            with self._view_lock:
+                rows.forget_through(generation)
+                self._table_rows[dataset] += moved.num_rows
+                self._table_through_id[dataset] = int(pc.max(moved.column(ID_FIELD)).as_py())
+            rows.delete_logs_through(generation)
+        finally:
+            self._seal_lock.release()
+
     # -- Segments --------------------------------------------------------
     def seal_due(self) -> dict[str, int]:
         """Seal the rows of every dataset that holds `segment_rows` or more not sealed (or
@@ -101,9 +142,9 @@ class SegmentLifecycle:
     def _moving_early(self) -> list[str]:
         """The datasets whose hot rows move before there are enough of them: those hot for
         `hot_age_s`, then the biggest while all hot rows take over `hot_bytes_max`."""
-        hot = {name: rows for name, rows in list(self._hot.items()) if rows.rows}
-        due = [name for name, rows in hot.items() if rows.age_s() >= self.hot_age_s]
-        sizes = {name: rows.nbytes for name, rows in hot.items()}
+        holding = {name: rows for name, rows in list(self._hot.items()) if rows.rows}
+        due = [name for name, rows in holding.items() if rows.age_s() >= self.hot_age_s]
+        sizes = {name: rows.nbytes for name, rows in holding.items()}
         total = sum(sizes.values())
         for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
             if total <= self.hot_bytes_max:
@@ -118,8 +159,8 @@ class SegmentLifecycle:
             else 0
 
     def seal(self, dataset: str) -> int:
-        """Seal every row the dataset's table holds now into a new segment (a file-backed
-        store only), then merge small segments; returns the rows sealed."""
+        """Seal the dataset's hot rows, and any its table holds, into a new segment (a
+        file-backed store only), then merge small segments; returns the rows sealed."""
         if self.segment_dir is None or dataset not in self._schemas:
             return 0
         with self._seal_lock:
@@ -161,8 +202,8 @@ class SegmentLifecycle:
         return segment.rows
 
     def _merge_small(self, dataset: str) -> None:
-        """Fewer, larger files read faster through the view (BENCHMARKS.md), while sealing
-        small batches keeps the table, which takes more disk per row, small."""
+        """Fewer, larger files read faster (BENCHMARKS.md), while sealing small batches keeps
+        the hot rows, held in memory, few."""
         small: list[segments.Segment] = []
         for segment in reversed(self._segments.get(dataset, [])):
             if segment.rows >= MERGE_FACTOR * self.segment_rows:
@@ -187,8 +228,8 @@ class SegmentLifecycle:
               added: list[segments.Segment], delete_where: str, params: list[Any],
               expect: int | None = None, hot_through: int | None = None) -> int:
         """In one transaction: delete the table's rows `delete_where` selects (`expect` of
-        them, when given), and replace segments `removed` by `added` in the manifest and
-        the view; then, in one step for readers, the segments they see, and (with
+        them, when given), and replace segments `removed` by `added` in the manifest;
+        then, in one step for readers, the segments they see, and (with
         `hot_through`) the hot rows of the generations the added segment holds. Returns
         the rows deleted from the table."""
         kept = sorted([s for s in self._segments.get(dataset, []) if s not in removed] + added,

@@ -4,7 +4,6 @@ newest rows kept as Arrow and logged (hot.py), older ones sealed into Parquet se
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import re
@@ -16,7 +15,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from limelight.exceptions import QueryError, RowsRejected
 from limelight.model import (
@@ -245,15 +243,6 @@ class DuckDBStore(MetaDocuments, SegmentLifecycle, DatasetSummaries):
                 self._flush_due([name for name in tables
                                  if self._hot[name].rows >= self.flush_rows])
 
-    def _flush_due(self, full: list[str]) -> None:
-        """Move the hot rows of the `full` datasets and of those `_moving_early` into their
-        tables (with the write lock held); a failure leaves them hot, to try again later."""
-        try:
-            for dataset in dict.fromkeys(full + self._moving_early()):
-                self._flush(dataset)
-        except Exception:  # after an append its rows are durable: it must not fail now
-            log.exception("moving hot rows into a table failed; they stay hot")
-
     def _columns_for(self, by_dataset: dict[str, list[Batch]], next_ids: dict[str, int]
                      ) -> dict[str, pa.Table]:
         """Each dataset's rows as one table of its columns, with ids from `next_ids` (which
@@ -299,36 +288,6 @@ class DuckDBStore(MetaDocuments, SegmentLifecycle, DatasetSummaries):
             self._hot[dataset] = hot.HotRows(dataset, self._hot_dir, after_id=0)
             self._table_rows[dataset] = self._table_through_id[dataset] = 0
         return self._hot[dataset]
-
-    def _flush(self, dataset: str) -> None:
-        """Move the dataset's hot rows into its table (a store that does not seal); not
-        while a seal (called directly) is moving them."""
-        if not self._seal_lock.acquire(blocking=False):
-            return
-        try:
-            rows = self._hot[dataset]
-            generation, tables = rows.cut()
-            moved = hot.conform(tables, self._arrow_schema(dataset))
-            cursor = self._cursor()
-            cursor.register("_ll_flush", moved)
-            try:
-                cursor.execute("BEGIN TRANSACTION")
-                cursor.execute(
-                    f"INSERT INTO {self._table(dataset)} BY NAME SELECT * FROM _ll_flush")
-                cursor.execute("COMMIT")
-            except Exception:  # the rows stay hot (and logged); a later append tries again
-                with contextlib.suppress(duckdb.Error):
-                    cursor.execute("ROLLBACK")
-                raise
-            finally:
-                cursor.unregister("_ll_flush")
-            with self._view_lock:
-                rows.forget_through(generation)
-                self._table_rows[dataset] += moved.num_rows
-                self._table_through_id[dataset] = int(pc.max(moved.column(ID_FIELD)).as_py())
-            rows.delete_logs_through(generation)
-        finally:
-            self._seal_lock.release()
 
     def preparer(self, dataset: str) -> Callable[[Batch], Batch] | None:
         """A picklable function that converts a decoded batch of `dataset` for the columns the
